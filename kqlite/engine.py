@@ -1,0 +1,228 @@
+"""The database: DuckDB underneath, the KQL pipeline on top. The only module that
+imports duckdb.
+
+Pipeline: parse (syntax.parser) -> bind (semantic.binder) -> to_sql (sql.compiler)
+-> DuckDB -> Arrow (results).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any, Mapping
+
+import duckdb
+import pyarrow as pa
+
+from .errors import KqlDataError, KqlError, KqlNameError, KqlRuntimeError, Span
+from .results import KQL_TYPE_KEY, Result, to_kql_arrow
+from .semantic.binder import Binder, BoundQuery, Catalog
+from .semantic.plan import Col, Table
+from .sql import macros
+from .sql.compiler import compile_query
+from .sql.quote import quote_ident
+from .syntax.parser import parse
+from .types import SQL_TYPE, from_arrow, from_duckdb
+
+_METADATA_TABLE = "kqlite_columns"
+
+
+class Database:
+    """A KQL database over DuckDB. Queries only read; user text never reaches SQL unquoted."""
+
+    def __init__(self, path: str | Path | None = None, *, default_table: str = "Resources",
+                 now: dt.datetime | None = None):
+        self.path = str(path) if path else None
+        if self.path and not Path(self.path).exists():
+            raise KqlDataError(f"no such database file: {self.path}", path=self.path)
+        self._con = duckdb.connect(self.path or ":memory:", read_only=bool(self.path))
+        self._con.execute("SET TimeZone='UTC'")
+        macros.install(self._con.execute)
+        self._lock = threading.RLock()
+        self._types: dict[str, dict[str, str]] = {}
+        self.catalog = Catalog(default_table=default_table)
+        self.fixed_now = now
+        self._load_store_schema()
+        self._con.execute("SET enable_external_access = false")
+        self._con.execute("SET lock_configuration = true")
+
+    # ------------------------------------------------------------ catalog
+    def _load_store_schema(self) -> None:
+        if not self.path:
+            return
+        rows = self._con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall()
+        meta: dict[tuple[str, str], str] = {}
+        if any(r[0] == _METADATA_TABLE for r in rows):
+            for t, c, k in self._con.execute(f"SELECT table_name, column_name, kql_type FROM {_METADATA_TABLE}").fetchall():
+                meta[(t, c)] = k
+        tables: dict[str, list[Col]] = {}
+        for table, column, dtype in rows:
+            if table == _METADATA_TABLE or table.startswith("_kqlite"):
+                continue
+            tables.setdefault(table, []).append(Col(column, meta.get((table, column), from_duckdb(dtype))))
+        for name, cols in tables.items():
+            self.catalog.tables[name] = Table(tuple(cols), name=name)
+
+    @property
+    def tables(self) -> list[str]:
+        return sorted(self.catalog.tables)
+
+    def schema(self, name: str) -> list[tuple[str, str]]:
+        table = self.catalog.find(name)
+        if table is None:
+            raise KqlNameError(f"unknown table '{name}'")
+        return [(c.name, c.type) for c in table.columns]
+
+    def register(self, name: str, data: Any, *, kql_types: Mapping[str, str] | None = None) -> None:
+        """Add or replace a table from a pyarrow Table, a pandas DataFrame or a Parquet/CSV/JSON path."""
+        if self.path:
+            raise KqlRuntimeError("a stored database is read-only; register tables on an in-memory database")
+        table = _to_arrow(data)
+        types = dict(kql_types or {})
+        columns: list[Col] = []
+        selects: list[str] = []
+        for f in table.schema:
+            meta = f.metadata or {}
+            t = types.get(f.name) or (meta[KQL_TYPE_KEY].decode() if KQL_TYPE_KEY in meta else from_arrow(f.type))
+            columns.append(Col(f.name, t))
+            selects.append(_storage_expr(quote_ident(f.name), f.type, t))
+        table = _prepare_arrow(table, columns)
+        view = f"_kqlite_src_{abs(hash(name)) % 10**8}"
+        with self._lock:
+            self._con.register(view, table)
+            try:
+                self._con.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT {', '.join(selects)} "
+                                  f"FROM {quote_ident(view)}")
+            except duckdb.Error as e:
+                raise KqlDataError(f"cannot load table '{name}': {_first_line(e)}") from None
+            finally:
+                self._con.unregister(view)
+        self.catalog.tables[name] = Table(tuple(columns), name=name)
+
+    # ------------------------------------------------------------ queries
+    def _bind(self, text: str, params: Mapping[str, Any] | None) -> tuple[list[BoundQuery], dt.datetime]:
+        now = self.fixed_now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        script = parse(text)
+        try:
+            bound = Binder(self.catalog, params, now).bind_script(script)
+        except KqlError as e:
+            raise e.with_text(text) from None
+        return bound, now
+
+    def compile(self, text: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        bound, now = self._bind(text, params)
+        return [compile_query(b.rel, now) for b in bound]
+
+    def explain(self, text: str, params: Mapping[str, Any] | None = None) -> str:
+        """The DuckDB SQL for each query statement."""
+        return ";\n\n".join(self.compile(text, params)) + ";"
+
+    def execute(self, text: str, params: Mapping[str, Any] | None = None) -> list[Result]:
+        """Run every query statement of the text; one Result per statement."""
+        bound, now = self._bind(text, params)
+        results = []
+        for b in bound:
+            sql = compile_query(b.rel, now)
+            try:
+                with self._lock:
+                    arrow = _fetch_arrow(self._con.sql(sql))
+            except duckdb.Error as e:
+                raise _runtime_error(e, text) from None
+            results.append(Result(to_kql_arrow(arrow, b.rel.columns), b.render, sql))
+        return results
+
+    def query(self, text: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        """The last query statement's result as an Arrow table (KQL types in field metadata)."""
+        return self.execute(text, params)[-1].table
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _fetch_arrow(result: Any) -> pa.Table:
+    fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table  # duckdb 2 renamed it
+    return fetch()
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+def _runtime_error(e: Exception, text: str) -> KqlRuntimeError:
+    msg = _first_line(e)
+    # DuckDB's error text may carry internals; keep the cause, not the SQL
+    for prefix in ("Conversion Error: ", "Invalid Input Error: ", "Out of Range Error: ", "Binder Error: ",
+                   "Catalog Error: ", "Parser Error: ", "Not implemented Error: "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+    err = KqlRuntimeError(f"the query failed while running: {msg}", Span(0, len(text)), code="KQ502")
+    return err.with_text(text)  # type: ignore[return-value]
+
+
+def _to_arrow(data: Any) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    if isinstance(data, (str, Path)):
+        from .loaders import read_file
+
+        return read_file(Path(data))
+    if hasattr(data, "to_arrow"):
+        return data.to_arrow()
+    try:
+        import pandas as pd
+
+        if isinstance(data, pd.DataFrame):
+            return pa.Table.from_pandas(data, preserve_index=False)
+    except ImportError:  # pragma: no cover
+        pass
+    raise KqlDataError(f"cannot register a {type(data).__name__}: give a pyarrow Table, a pandas DataFrame or a path")
+
+
+def _prepare_arrow(table: pa.Table, columns: list[Col]) -> pa.Table:
+    """Arrow-side conversions DuckDB cannot do in SQL: durations to ticks."""
+    arrays = []
+    for i, col in enumerate(columns):
+        arr = table.column(i)
+        if col.type == "timespan" and (pa.types.is_duration(arr.type) or pa.types.is_time(arr.type)):
+            if pa.types.is_time(arr.type):
+                arr = arr.cast(pa.time64("us")).cast(pa.int64())
+                arr = pa.compute.multiply(arr, 10)
+            else:
+                ns = arr.cast(pa.duration("ns")).cast(pa.int64())
+                arr = pa.compute.divide(ns, 100)
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, names=[c.name for c in columns])
+
+
+def _storage_expr(ident: str, arrow_type: pa.DataType, kql_type: str) -> str:
+    """SQL that turns a registered Arrow column into kqlite's storage form for its KQL type."""
+    if kql_type == "string":
+        return f"COALESCE(CAST({ident} AS VARCHAR), '') AS {ident}"
+    if kql_type == "dynamic":
+        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            return f"CASE WHEN json_valid({ident}) THEN CAST({ident} AS JSON) ELSE CAST(to_json({ident}) AS JSON) END AS {ident}"
+        return f"CAST(to_json({ident}) AS JSON) AS {ident}"
+    if kql_type == "datetime":
+        if pa.types.is_string(arrow_type):
+            return f"kq_to_datetime({ident}) AS {ident}"
+        if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
+            return f"CAST({ident} AS TIMESTAMP) AS {ident}"
+        return f"CAST({ident} AS TIMESTAMP) AS {ident}"
+    if kql_type == "timespan":
+        if pa.types.is_string(arrow_type):
+            return f"kq_to_timespan({ident}) AS {ident}"
+        return f"CAST({ident} AS BIGINT) AS {ident}"
+    if kql_type == "guid":
+        return f"TRY_CAST({ident} AS UUID) AS {ident}"
+    return f"TRY_CAST({ident} AS {SQL_TYPE[kql_type]}) AS {ident}"

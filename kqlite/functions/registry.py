@@ -1,0 +1,140 @@
+"""The function registry: one entry per KQL function, the single source of truth.
+
+An entry gives the name, the kind (scalar, aggregate, window), the parameter kinds,
+the result type and the DuckDB SQL builder. Adding a function is adding one entry
+(in scalar.py, aggregate.py or window.py) and one golden line.
+
+Parameter kinds (coercions are applied by the binder before the builder runs):
+  any       any scalar, unchanged            string    string; other scalars go through tostring
+  number    int/long/real/decimal            integer   int/long (real truncated)
+  datetime  datetime                         timespan  timespan
+  bool      bool                             dynamic   anything; scalars are wrapped as JSON
+  const     a constant, available as .value  table     not used by scalar functions
+A trailing `?` marks an optional parameter, a trailing `*` repeats the last kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+DOCS = "https://learn.microsoft.com/kusto/query/"
+
+
+@dataclass(frozen=True)
+class Arg:
+    """What a SQL builder sees of one argument."""
+
+    sql: str
+    type: str
+    value: Any = None
+    is_const: bool = False
+
+
+ResultRule = str | Callable[[Sequence[str]], str]
+SqlRule = str | Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    kind: str  # 'scalar' | 'aggregate' | 'window'
+    params: tuple[str, ...]
+    result: ResultRule
+    sql: SqlRule
+    doc: str = ""
+    column: str | None = None  # aggregate output-name prefix (count -> count_, make_list -> list_x)
+    default: str | None = None  # aggregate value on empty input / all nulls ('0', '[]')
+    notes: str = ""
+    aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def min_args(self) -> int:
+        return sum(1 for p in self.params if not p.endswith("?") and not p.endswith("*"))
+
+    @property
+    def max_args(self) -> int | None:
+        return None if any(p.endswith("*") for p in self.params) else len(self.params)
+
+    def param_kind(self, i: int) -> str:
+        if i < len(self.params):
+            return self.params[i].rstrip("?*")
+        return self.params[-1].rstrip("?*")
+
+    def result_type(self, arg_types: Sequence[str]) -> str:
+        return self.result if isinstance(self.result, str) else self.result(arg_types)
+
+    def build(self, args: Sequence[Arg], **ctx: Any) -> str:
+        if isinstance(self.sql, str):
+            return self.sql.format(*[a.sql for a in args])
+        code = getattr(self.sql, "__code__", None)
+        if code is not None and code.co_flags & 0x08:  # the builder takes **ctx (now, window ORDER BY)
+            return self.sql(args, **ctx)
+        return self.sql(args)
+
+    def signature(self) -> str:
+        return f"{self.name}({', '.join(self.params)})"
+
+
+REGISTRY: dict[str, Function] = {}
+
+
+def register(fn: Function) -> Function:
+    for name in (fn.name, *fn.aliases):
+        if name in REGISTRY:
+            raise ValueError(f"function {name} registered twice")
+        REGISTRY[name] = fn
+    return fn
+
+
+def scalar(name: str, params: str, result: ResultRule, sql: SqlRule, doc: str = "", **kw: Any) -> Function:
+    """Register a scalar function; params is a space-separated list of kinds."""
+    return register(Function(name, "scalar", tuple(params.split()), result, sql,
+                             doc or f"{DOCS}{name.replace('_', '-')}-function", **kw))
+
+
+def aggregate(name: str, params: str, result: ResultRule, sql: SqlRule, column: str | None = None,
+              default: str | None = None, doc: str = "", **kw: Any) -> Function:
+    return register(Function(name, "aggregate", tuple(params.split()), result, sql,
+                             doc or f"{DOCS}{name.replace('_', '-')}-aggregation-function",
+                             column=column if column is not None else name, default=default, **kw))
+
+
+def window(name: str, params: str, result: ResultRule, sql: SqlRule, doc: str = "", **kw: Any) -> Function:
+    return register(Function(name, "window", tuple(params.split()), result, sql,
+                             doc or f"{DOCS}{name.replace('_', '-')}-function", **kw))
+
+
+def lookup(name: str) -> Function | None:
+    _load()
+    return REGISTRY.get(name)
+
+
+def all_functions() -> dict[str, Function]:
+    _load()
+    return REGISTRY
+
+
+_loaded = False
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from . import aggregate as _a  # noqa: F401  (modules register on import)
+        from . import scalar as _s  # noqa: F401
+        from . import window as _w  # noqa: F401
+
+
+# ---------------------------------------------------------------- result rules
+
+
+def same(i: int) -> Callable[[Sequence[str]], str]:
+    return lambda types: types[i] if i < len(types) else "dynamic"
+
+
+def numeric_result(types: Sequence[str]) -> str:
+    order = ("int", "long", "decimal", "real")
+    nums = [t for t in types if t in order]
+    return max(nums, key=order.index) if nums else "real"

@@ -1,0 +1,52 @@
+"""Kusto's names for result columns that the query did not name."""
+
+from __future__ import annotations
+
+from ..syntax import ast as A
+
+# functions whose unnamed result takes the name of their first argument (`by bin(TimeGenerated, 1h)`)
+NAME_PRESERVING = frozenset({
+    "bin", "floor", "bin_at", "tostring", "toint", "tolong", "todouble", "toreal", "todecimal", "tobool",
+    "toboolean", "todatetime", "totimespan", "toguid", "todynamic", "parse_json", "toupper", "tolower",
+})
+
+
+def derive(expr: A.Node) -> str | None:
+    """The name Kusto derives from an expression, or None (then Column1..., print_N...)."""
+    if isinstance(expr, A.Name):
+        return expr.name
+    if isinstance(expr, A.Member):
+        if isinstance(expr.target, A.Side):
+            return expr.name
+        base = derive(expr.target)
+        return f"{base}_{expr.name}" if base else None
+    if isinstance(expr, A.Index) and isinstance(expr.index, A.Literal) and expr.index.type == "string":
+        base = derive(expr.target)
+        return f"{base}_{expr.index.value}" if base else None
+    if isinstance(expr, A.Call) and expr.name in NAME_PRESERVING and expr.args:
+        return derive(expr.args[0])
+    return None
+
+
+def aggregate_name(prefix: str, call: A.Call) -> str:
+    """count() -> count_, sum(x) -> sum_x, countif(x > 0) -> countif_, make_list(x) -> list_x."""
+    arg = derive(call.args[0]) if call.args else None
+    return f"{prefix}_{arg or ''}"
+
+
+def unique(name: str, used: set[str]) -> str:
+    """Kusto appends 1, 2, ... to a name already taken."""
+    if name not in used:
+        return name
+    i = 1
+    while f"{name}{i}" in used:
+        i += 1
+    return f"{name}{i}"
+
+
+def next_column(used: set[str], counter: list[int]) -> str:
+    while True:
+        counter[0] += 1
+        name = f"Column{counter[0]}"
+        if name not in used:
+            return name

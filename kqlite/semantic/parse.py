@@ -1,0 +1,86 @@
+"""The parse and parse-where operators: a pattern of literals, `*` and typed columns
+becomes one regular expression; each column is a capture group."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..errors import KqlSyntaxError, KqlTypeError
+from ..functions import convert
+from ..sql.quote import quote_string
+from ..syntax import ast as A
+from ..types import normalize
+from .operators import coerce
+from .plan import BExpr, BSql, Col, Rel
+
+if TYPE_CHECKING:
+    from .binder import Binder, Env
+
+_TYPE_PATTERN = {
+    "long": r"(\-?\d+)", "int": r"(\-?\d+)", "real": r"(\-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)",
+    "decimal": r"(\-?\d+(?:\.\d*)?)", "bool": r"(true|false|True|False|TRUE|FALSE|1|0)",
+}
+
+
+def parse_operator(binder: "Binder", op: A.Parse, rel: Rel, env: "Env") -> Rel:
+    source = coerce(binder.exprs.bind(op.expr, binder.scope_of(rel, env)), "string")
+    kind = str(op.param("kind", "simple"))
+    if kind not in ("simple", "regex", "relaxed"):
+        raise KqlSyntaxError(f"unknown parse kind '{kind}'", op.span, ["kinds: simple, regex, relaxed"],
+                             code="KQ112")
+    flags = str(op.param("flags", "")) if kind == "regex" else ""
+    greedy = "U" not in flags
+    pieces: list[str] = []
+    columns: list[tuple[str, str]] = []
+    parts = op.pattern
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part.kind == "literal":
+            pieces.append(part.text if kind == "regex" else re.escape(part.text))
+        elif part.kind == "star":
+            pieces.append(("(?:.*)" if greedy else "(?:.*?)") if kind == "regex" else (".*" if last else ".*?"))
+        else:
+            t = normalize(part.type) if part.type else "string"
+            if t is None:
+                raise KqlTypeError(f"unknown type '{part.type}'", part.span, code="KQ312")
+            if t in _TYPE_PATTERN:
+                pieces.append(_TYPE_PATTERN[t])
+            elif kind == "regex":
+                pieces.append("(.*)" if greedy else "(.*?)")
+            else:
+                pieces.append("(.*)" if last else "(.*?)")
+            columns.append((part.text, t))
+    regex_flags = ""
+    if "i" in flags:
+        regex_flags += "i"
+    if "s" in flags:
+        regex_flags += "s"
+    if "m" in flags:
+        regex_flags += "m"
+    pattern = ("(?" + regex_flags + ")" if regex_flags else "") + ("^" if kind != "regex" else "") + "".join(pieces)
+    if kind != "regex" and parts and parts[-1].kind == "column":
+        pattern += "$"
+    quoted = quote_string(pattern)
+    cols = list(rel.columns)
+    items: list[BExpr] = binder.passthrough(rel)
+    names = [c.name for c in cols]
+    for group, (name, t) in enumerate(columns, start=1):
+        def build(s: str, g=group, ty=t) -> str:
+            text = f"regexp_extract({s}, {quoted}, {g})"
+            matched = f"regexp_matches({s}, {quoted})"
+            if ty == "string":
+                return f"CASE WHEN {matched} THEN {text} ELSE '' END"
+            return convert.convert(f"CASE WHEN {matched} THEN {text} END", "string", ty)
+        value = BSql(t, build, (source,))
+        if name in names:
+            k = names.index(name)
+            cols[k], items[k] = Col(name, t), value
+        else:
+            cols.append(Col(name, t))
+            items.append(value)
+            names.append(name)
+    out: Rel = rel
+    if op.drop_unmatched:
+        out = binder.filter(rel, BSql("bool", lambda s: f"regexp_matches({s}, {quoted})", (source,)))
+    return binder.project(out, cols, items)

@@ -1,0 +1,143 @@
+"""summarize / count / distinct: group keys, aggregates and Kusto's output names.
+
+arg_max/arg_min and percentiles produce several columns: they aggregate into a struct
+or list column that a projection after the Aggregate unpacks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import KqlTypeError, Span
+from ..functions.aggregate import nearest_rank
+from ..functions.registry import lookup
+from ..sql.quote import quote_ident, quote_string
+from ..syntax import ast as A
+from . import naming
+from .plan import Aggregate, BCall, BCol, BExpr, BLit, BSql, Col, Rel
+
+if TYPE_CHECKING:
+    from .binder import Binder, Env
+
+
+def count_rows(rel: Rel) -> Rel:
+    fn = lookup("count")
+    return Aggregate((Col("Count", "long"),), input=rel, keys=(), aggregates=(BCall("long", fn, ()),))
+
+
+def _contains_aggregate(e: BExpr) -> bool:
+    if isinstance(e, BCall) and e.fn.kind == "aggregate":
+        return True
+    if isinstance(e, BSql) and e.aggregate:
+        return True
+    return any(_contains_aggregate(a) for a in getattr(e, "args", ()) if isinstance(a, BExpr))
+
+
+def summarize(binder: "Binder", aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ...], rel: Rel, env: "Env",
+              span: Span) -> Rel:
+    row_scope = binder.scope_of(rel, env, windows=False)
+    agg_scope = binder.scope_of(rel, env, aggregates=True, windows=False)
+    used: set[str] = set()
+    counter = [0]
+    key_cols, key_exprs = [], []
+    for item in by:
+        value = binder.exprs.bind(item.expr, row_scope)
+        if value.type == "dynamic":
+            value = BSql("dynamic", lambda s: f"CAST(CAST({s} AS VARCHAR) AS JSON)", (value,))
+        name = item.names[0] if item.names else naming.derive(item.expr) or naming.next_column(used, counter)
+        name = naming.unique(name, used)
+        used.add(name)
+        key_cols.append(Col(name, value.type))
+        key_exprs.append(value)
+
+    agg_cols: list[Col] = []
+    agg_exprs: list[BExpr] = []
+    # (output column, expression over the Aggregate's output) for the unpacking projection
+    outputs: list[tuple[Col, BExpr]] = [(c, BCol(c.type, c.name)) for c in key_cols]
+    needs_unpack = False
+    for idx, item in enumerate(aggs):
+        call = item.expr if isinstance(item.expr, A.Call) else None
+        if call is not None and call.name in ("arg_max", "arg_min"):
+            needs_unpack = True
+            hidden = f"__kq_arg{idx}"
+            columns, struct = _arg_extreme(binder, call, item, rel, row_scope, key_cols, used, hidden)
+            outputs.extend(columns)
+            agg_exprs.append(struct)
+            agg_cols.append(Col(hidden, "dynamic"))
+            continue
+        if call is not None and call.name == "percentiles":
+            needs_unpack = True
+            value = binder.exprs.bind(call.args[0], row_scope)
+            base = naming.derive(call.args[0]) or ""
+            for j, p_node in enumerate(call.args[1:]):
+                p = binder.exprs.bind(p_node, row_scope)
+                if not isinstance(p, BLit):
+                    raise KqlTypeError("percentiles() needs constant percentages", p_node.span, code="KQ310")
+                pct = p.value
+                label = str(pct).replace(".", "_")
+                name = naming.unique(f"percentile_{base}_{label}", used)
+                used.add(name)
+                hidden = f"__kq_pct{idx}_{j}"
+                agg_exprs.append(BSql(value.type, lambda v, pc=pct: nearest_rank(v, repr(pc)), (value,),
+                                      aggregate=True))
+                agg_cols.append(Col(hidden, value.type))
+                outputs.append((Col(name, value.type), BCol(value.type, hidden)))
+            continue
+        value = binder.exprs.bind(item.expr, agg_scope)
+        if not _contains_aggregate(value):
+            raise KqlTypeError("summarize needs an aggregation function here, such as count() or sum(x)",
+                               item.expr.span, ["group by it instead: summarize ... by <expression>"], code="KQ322")
+        if item.names:
+            name = item.names[0]
+        elif isinstance(value, BCall) and value.fn.kind == "aggregate" and call is not None:
+            name = naming.aggregate_name(value.fn.column or value.fn.name, call)
+        else:
+            name = naming.next_column(used, counter)
+        name = naming.unique(name, used)
+        used.add(name)
+        agg_cols.append(Col(name, value.type))
+        agg_exprs.append(value)
+        outputs.append((Col(name, value.type), BCol(value.type, name)))
+
+    agg = Aggregate(tuple(key_cols + agg_cols), input=rel, keys=tuple(key_exprs), aggregates=tuple(agg_exprs))
+    if not needs_unpack:
+        return agg
+    return binder.project(agg, [c for c, _ in outputs], [e for _, e in outputs], keep_order=False)
+
+
+def _arg_extreme(binder: "Binder", call: A.Call, item: A.Assign, rel: Rel, scope, key_cols: list[Col],
+                 used: set[str], hidden: str):
+    """arg_max(x, a, b) / arg_max(x, *): the row where x is largest, as columns x, a, b (or all)."""
+    if len(call.args) < 1:
+        raise KqlTypeError(f"{call.name}() needs the expression to maximize and the columns to return", call.span,
+                           code="KQ309")
+    target = binder.exprs.bind(call.args[0], scope)
+    target_name = item.names[0] if item.names else naming.derive(call.args[0]) or (
+        f"{'max' if call.name == 'arg_max' else 'min'}_")
+    fields: list[tuple[str, BExpr]] = [(target_name, target)]
+    key_names = {c.name for c in key_cols}
+    for arg in call.args[1:]:
+        if isinstance(arg, A.Star):
+            for c in rel.columns:
+                if c.name not in key_names and c.name not in [f for f, _ in fields]:
+                    fields.append((c.name, BCol(c.type, c.name)))
+            continue
+        value = binder.exprs.bind(arg, scope)
+        name = naming.derive(arg) or naming.next_column(used, [0])
+        fields.append((name, value))
+    results = []
+    struct_fields = []
+    for i, (name, value) in enumerate(fields):
+        out = naming.unique(name, used)
+        used.add(out)
+        field_name = f"f{i}"
+        struct_fields.append((field_name, value))
+        results.append((Col(out, value.type),
+                        BSql(value.type, lambda s, f=field_name: f"struct_extract({s}, {quote_string(f)})",
+                             (BCol("dynamic", hidden),))))
+    fn_name = call.name
+
+    def build(target_sql: str, *values: str) -> str:
+        packed = ", ".join(f"{quote_ident(f)} := {v}" for (f, _), v in zip(struct_fields, values))
+        return f"{fn_name}(struct_pack({packed}), {target_sql})"
+
+    return results, BSql("dynamic", build, (target, *[v for _, v in struct_fields]), aggregate=True)

@@ -1,0 +1,244 @@
+"""Plan -> DuckDB SQL text: a chain of CTEs, one per relation, each a small SELECT.
+
+Identifiers go through quote_ident and values through quote_literal, nothing else.
+DuckDB inlines single-use CTEs, so the chain costs nothing at run time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..functions.registry import Arg
+from ..semantic import plan as P
+from ..types import SQL_TYPE
+from .quote import quote_ident, quote_literal, quote_string
+
+
+class SqlCompiler:
+    def __init__(self, now: dt.datetime):
+        self.now_sql = quote_literal(now, "datetime")
+        self.ctes: list[tuple[str, str]] = []
+        self.names: dict[int, str] = {}
+
+    # ------------------------------------------------------------ entry
+    def compile(self, rel: P.Rel) -> str:
+        name = self.rel(rel)
+        order = f"\nORDER BY {self.order_by(rel.order)}" if rel.order else ""
+        cols = ", ".join(quote_ident(c.name) for c in rel.columns) or "*"
+        body = f"SELECT {cols} FROM {name}{order}"
+        if not self.ctes:
+            return body
+        return "WITH " + ",\n".join(f"{n} AS (\n  {sql}\n)" for n, sql in self.ctes) + "\n" + body
+
+    def rel(self, rel: P.Rel) -> str:
+        key = id(rel)
+        if key in self.names:
+            return self.names[key]
+        if isinstance(rel, P.Table):
+            name = quote_ident(rel.name)
+        else:
+            sql = getattr(self, f"rel_{type(rel).__name__}")(rel)
+            name = f"_q{len(self.ctes)}"
+            self.ctes.append((name, sql))
+        self.names[key] = name
+        return name
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, e: P.BExpr, over: str = "") -> str:
+        if isinstance(e, P.BLit):
+            return quote_literal(e.value, e.type)
+        if isinstance(e, P.BCol):
+            col = quote_ident(e.name)
+            return f"{e.qualifier[0]}.{col}" if e.qualifier else col
+        if isinstance(e, P.BCall):
+            args = [Arg(self.expr(a, over), a.type, a.value if isinstance(a, P.BLit) else None,
+                        isinstance(a, P.BLit)) for a in e.args]
+            return e.fn.build(args, now_sql=self.now_sql, over=over)
+        if isinstance(e, P.BSql):
+            return e.build(*[self.expr(a, over) for a in e.args])
+        if isinstance(e, P.BPath):
+            return self.path(e, over)
+        if isinstance(e, P.BScalarQuery):
+            name = self.rel(e.rel)
+            return f"(SELECT {quote_ident(e.rel.columns[0].name)} FROM {name} LIMIT 1)"
+        if isinstance(e, P.BInQuery):
+            name = self.rel(e.rel)
+            col = quote_ident(e.rel.columns[0].name)
+            left = self.expr(e.left, over)
+            if e.case_insensitive:
+                left, col = f"lower(CAST({left} AS VARCHAR))", f"lower(CAST({col} AS VARCHAR))"
+            test = f"{left} IN (SELECT {col} FROM {name})"
+            return f"(NOT COALESCE({test}, FALSE))" if e.negated else f"({test})"
+        raise TypeError(f"cannot compile {type(e).__name__}")
+
+    def path(self, e: P.BPath, over: str) -> str:
+        sql = self.expr(e.base, over)
+        const = ""
+        for step in e.steps:
+            if isinstance(step, str):
+                const += "." + _json_key(step)
+            elif isinstance(step, int) and not isinstance(step, bool):
+                const += f"[#{step}]" if step < 0 else f"[{step}]"
+            else:
+                if const:
+                    sql, const = f"json_extract({sql}, {quote_string('$' + const)})", ""
+                idx = self.expr(step, over)
+                if step.type == "string":
+                    sql = f"json_extract({sql}, '$.\"' || replace({idx}, '\"', '\\\"') || '\"')"
+                else:
+                    sql = (f"json_extract({sql}, CASE WHEN {idx} < 0 THEN '$[#' || CAST({idx} AS VARCHAR) || ']' "
+                           f"ELSE '$[' || CAST({idx} AS VARCHAR) || ']' END)")
+        if const:
+            sql = f"json_extract({sql}, {quote_string('$' + const)})"
+        return sql
+
+    def order_by(self, keys: tuple[P.OrderKey, ...] | None, qualifier: str = "") -> str:
+        parts = []
+        for k in keys or ():
+            parts.append(f"{self.expr(k.expr)} {'DESC' if k.desc else 'ASC'} NULLS {'FIRST' if k.nulls_first else 'LAST'}")
+        return ", ".join(parts)
+
+    def _over(self, rel: P.Rel) -> str:
+        return f"ORDER BY {self.order_by(rel.order)}" if rel.order else ""
+
+    # ------------------------------------------------------------ relations
+    def rel_Values(self, rel: P.Values) -> str:
+        cols = rel.columns
+        if not cols:
+            return "SELECT 1 AS __kq_empty WHERE FALSE"
+        aliases = [f"c{i}" for i in range(len(cols))]
+        select = ", ".join(f"CAST({a} AS {SQL_TYPE[c.type]}) AS {quote_ident(c.name)}" for a, c in zip(aliases, cols))
+        if not rel.rows:
+            nulls = ", ".join(f"CAST(NULL AS {SQL_TYPE[c.type]}) AS {quote_ident(c.name)}" for c in cols)
+            return f"SELECT {nulls} WHERE FALSE"
+        rows = ", ".join("(" + ", ".join(self.expr(v) for v in row) + ")" for row in rel.rows)
+        return f"SELECT {select} FROM (VALUES {rows}) AS v({', '.join(aliases)})"
+
+    def rel_RangeRel(self, rel: P.RangeRel) -> str:
+        col = rel.columns[0]
+        start, stop, step = self.expr(rel.start), self.expr(rel.stop), self.expr(rel.step)
+        if col.type == "datetime":
+            count = f"CAST(floor((epoch_us({stop}) - epoch_us({start})) * 10 / ({step})) AS BIGINT)"
+            value = f"{start} + to_microseconds(CAST(i * ({step}) // 10 AS BIGINT))"
+        else:
+            count = f"CAST(floor((({stop}) - ({start})) / ({step})) AS BIGINT)"
+            value = f"({start}) + i * ({step})"
+        return (f"SELECT CAST({value} AS {SQL_TYPE[col.type]}) AS {quote_ident(col.name)} "
+                f"FROM range(0, greatest({count} + 1, 0)) AS r(i)")
+
+    def rel_Filter(self, rel: P.Filter) -> str:
+        return f"SELECT * FROM {self.rel(rel.input)} WHERE {self.expr(rel.predicate)}"
+
+    def rel_Projection(self, rel: P.Projection) -> str:
+        over = self._over(rel.input)
+        items = ", ".join(f"{self.expr(e, over)} AS {quote_ident(c.name)}" for c, e in zip(rel.columns, rel.items))
+        return f"SELECT {items} FROM {self.rel(rel.input)}"
+
+    def rel_Aggregate(self, rel: P.Aggregate) -> str:
+        exprs = list(rel.keys) + list(rel.aggregates)
+        items = ", ".join(f"{self.expr(e)} AS {quote_ident(c.name)}" for c, e in zip(rel.columns, exprs))
+        group = ""
+        if rel.keys:
+            group = " GROUP BY " + ", ".join(str(i + 1) for i in range(len(rel.keys)))
+        return f"SELECT {items} FROM {self.rel(rel.input)}{group}"
+
+    def rel_Distinct(self, rel: P.Distinct) -> str:
+        return f"SELECT DISTINCT * FROM {self.rel(rel.input)}"
+
+    def rel_Limit(self, rel: P.Limit) -> str:
+        order = f" ORDER BY {self.order_by(rel.input.order)}" if rel.input.order else ""
+        return f"SELECT * FROM {self.rel(rel.input)}{order} LIMIT greatest({self.expr(rel.count)}, 0)"
+
+    def rel_Order(self, rel: P.Order) -> str:
+        return f"SELECT * FROM {self.rel(rel.input)} ORDER BY {self.order_by(rel.keys)}"
+
+    def rel_Sample(self, rel: P.Sample) -> str:
+        return f"SELECT * FROM {self.rel(rel.input)} USING SAMPLE {max(rel.count, 0)} ROWS"
+
+    def rel_Serialize(self, rel: P.Serialize) -> str:
+        return f"SELECT * FROM {self.rel(rel.input)}"
+
+    def rel_Materialized(self, rel: P.Materialized) -> str:
+        return f"SELECT * FROM {self.rel(rel.input)}"
+
+    def rel_JoinRel(self, rel: P.JoinRel) -> str:
+        left, right = self.rel(rel.left), self.rel(rel.right)
+        if rel.kind == "innerunique":
+            keys = ", ".join(quote_ident(k) for k in rel.left_keys)
+            left = f"(SELECT * FROM {left} QUALIFY row_number() OVER (PARTITION BY {keys}) = 1)"
+        cond = " AND ".join(f"l.{quote_ident(a)} = r.{quote_ident(b)}" for a, b in zip(rel.left_keys, rel.right_keys))
+        nullable = {"leftouter": {"right"}, "rightouter": {"left"}, "fullouter": {"left", "right"}}.get(rel.kind, set())
+        items = []
+        for col, (side, src) in zip(rel.columns, rel.outputs):
+            ref = f"{side[0]}.{quote_ident(src)}"
+            if side in nullable and col.type == "string":
+                ref = f"COALESCE({ref}, '')"
+            items.append(f"{ref} AS {quote_ident(col.name)}")
+        select = ", ".join(items)
+        if rel.kind in ("rightsemi", "rightanti"):
+            how = "SEMI" if rel.kind == "rightsemi" else "ANTI"
+            return f"SELECT {select} FROM {right} AS r {how} JOIN {left} AS l ON {cond}"
+        how = {"innerunique": "INNER JOIN", "inner": "INNER JOIN", "leftouter": "LEFT JOIN",
+               "rightouter": "RIGHT JOIN", "fullouter": "FULL JOIN", "leftsemi": "SEMI JOIN",
+               "leftanti": "ANTI JOIN"}[rel.kind]
+        return f"SELECT {select} FROM {left} AS l {how} {right} AS r ON {cond}"
+
+    def rel_UnionRel(self, rel: P.UnionRel) -> str:
+        parts = []
+        data_cols = [c for c in rel.columns if c.name != rel.source_column]
+        for name, inp in zip(rel.source_names, rel.inputs):
+            items = []
+            if rel.source_column:
+                items.append(f"{quote_string(name)} AS {quote_ident(rel.source_column)}")
+            for c in data_cols:
+                src = inp.column(c.name)
+                if src is None and c.name.endswith("_" + c.type):
+                    base = inp.column(c.name[: -len(c.type) - 1])
+                    src = base if base is not None and base.type == c.type else None
+                if src is not None and src.type == c.type:
+                    items.append(f"{quote_ident(src.name)} AS {quote_ident(c.name)}")
+                elif src is not None and {src.type, c.type} <= {"int", "long", "real", "decimal"}:
+                    items.append(f"CAST({quote_ident(src.name)} AS {SQL_TYPE[c.type]}) AS {quote_ident(c.name)}")
+                else:
+                    items.append(f"{quote_literal(None, c.type)} AS {quote_ident(c.name)}")
+            parts.append(f"SELECT {', '.join(items)} FROM {self.rel(inp)}")
+        return "\nUNION ALL\n".join(parts)
+
+    def rel_MvExpandRel(self, rel: P.MvExpandRel) -> str:
+        inner = self.rel(rel.input)
+        arrays = ", ".join(f"kq_json_items({self.expr(e)}) AS __kq_items{i}" for i, (_, e, _) in enumerate(rel.expand))
+        lengths = [f"len(__kq_items{i})" for i in range(len(rel.expand))]
+        n = lengths[0] if len(lengths) == 1 else f"greatest({', '.join(lengths)})"
+        if rel.limit is not None:
+            n = f"least({n}, {rel.limit})"
+        expanded = {name: i for i, (name, _, _) in enumerate(rel.expand)}
+        types = {name: t for name, _, t in rel.expand}
+        items = []
+        for c in rel.columns:
+            if c.name in expanded:
+                elem = f"__kq_items{expanded[c.name]}[__kq_idx + 1]"
+                if types[c.name]:
+                    from ..functions.convert import dynamic_to
+
+                    elem = dynamic_to(elem, types[c.name])
+                items.append(f"{elem} AS {quote_ident(c.name)}")
+            elif c.name == rel.index_column:
+                items.append(f"CAST(__kq_idx AS BIGINT) AS {quote_ident(c.name)}")
+            else:
+                items.append(quote_ident(c.name))
+        return (f"SELECT {', '.join(items)} FROM (SELECT *, unnest(range(0, {n})) AS __kq_idx "
+                f"FROM (SELECT *, {arrays} FROM {inner}))")
+
+
+def _json_key(key: str) -> str:
+    if key.isidentifier() and key.isascii():
+        return key
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def compile_query(rel: P.Rel, now: dt.datetime) -> str:
+    return SqlCompiler(now).compile(rel)
+
+
+_ = Any

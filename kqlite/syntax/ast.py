@@ -1,0 +1,432 @@
+"""The KQL abstract syntax tree: what the user wrote, with a span on every node.
+
+Nodes are named after KQL concepts; nothing here knows about tables, types or SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Span
+
+# ---------------------------------------------------------------- scalar expressions
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    span: Span = field(repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Literal(Node):
+    """1, 'text', 1d, datetime(...), dynamic([...]), long(null) ..."""
+
+    value: Any
+    type: str  # a KQL type name
+
+
+@dataclass(frozen=True, eq=False)
+class Name(Node):
+    """A column, a let-bound name or a table: `Computer`, `['my col']`."""
+
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class Side(Node):
+    """`$left` / `$right` inside a join condition."""
+
+    side: str
+
+
+@dataclass(frozen=True, eq=False)
+class Member(Node):
+    """a.b"""
+
+    target: "Expr"
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class Index(Node):
+    """a[0], a['b']"""
+
+    target: "Expr"
+    index: "Expr"
+
+
+@dataclass(frozen=True, eq=False)
+class Star(Node):
+    """`*` as a function argument: arg_max(x, *)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Call(Node):
+    """f(a, b)"""
+
+    name: str
+    args: tuple["Expr", ...]
+    name_span: Span = field(repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class BinaryOp(Node):
+    """a + b, a == b, a has b, a and b ..."""
+
+    op: str
+    left: "Expr"
+    right: "Expr"
+    op_span: Span = field(repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class UnaryOp(Node):
+    """-a"""
+
+    op: str
+    operand: "Expr"
+
+
+@dataclass(frozen=True, eq=False)
+class InList(Node):
+    """a in (1, 2), a !in~ (T | project x), a has_any ('x', 'y')"""
+
+    op: str
+    left: "Expr"
+    items: tuple["Expr", ...]
+    op_span: Span = field(repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Between(Node):
+    """a between (lo .. hi)"""
+
+    negated: bool
+    left: "Expr"
+    low: "Expr"
+    high: "Expr"
+
+
+# ---------------------------------------------------------------- tabular expressions
+
+
+@dataclass(frozen=True, eq=False)
+class Pipe(Node):
+    """source | op | op ... ; source is None for a headless pipeline (`where x` alone)."""
+
+    source: "Expr | None"
+    ops: tuple["Operator", ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnDecl(Node):
+    """name:type"""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True, eq=False)
+class Datatable(Node):
+    """datatable(a:long, b:string) [1, 'x', ...]"""
+
+    columns: tuple[ColumnDecl, ...]
+    values: tuple["Expr", ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Print(Node):
+    """print x = 1, 2"""
+
+    items: tuple["Assign", ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Range(Node):
+    """range x from a to b step c"""
+
+    column: str
+    start: "Expr"
+    stop: "Expr"
+    step: "Expr"
+
+
+@dataclass(frozen=True, eq=False)
+class Assign(Node):
+    """`expr`, `name = expr` or `(a, b) = expr` in project/extend/summarize/print."""
+
+    names: tuple[str, ...]  # empty when unnamed
+    expr: "Expr"
+
+
+@dataclass(frozen=True, eq=False)
+class OpParam(Node):
+    """kind=inner, withsource=T, hint.strategy=shuffle ..."""
+
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True, eq=False)
+class SortKey(Node):
+    expr: "Expr"
+    direction: str | None  # 'asc' | 'desc' | None
+    nulls: str | None  # 'first' | 'last' | None
+
+
+@dataclass(frozen=True, eq=False)
+class Operator(Node):
+    params: tuple[OpParam, ...] = field(default=(), kw_only=True)
+
+    def param(self, name: str, default: Any = None) -> Any:
+        for p in self.params:
+            if p.name == name:
+                return p.value
+        return default
+
+
+@dataclass(frozen=True, eq=False)
+class Where(Operator):
+    """T | where predicate"""
+
+    predicate: "Expr"
+
+
+@dataclass(frozen=True, eq=False)
+class Project(Operator):
+    """T | project a, b = expr"""
+
+    items: tuple[Assign, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Extend(Operator):
+    """T | extend a = expr"""
+
+    items: tuple[Assign, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectAway(Operator):
+    """T | project-away a, b*"""
+
+    patterns: tuple[Name, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectKeep(Operator):
+    """T | project-keep a, b*"""
+
+    patterns: tuple[Name, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectRename(Operator):
+    """T | project-rename new = old"""
+
+    pairs: tuple[tuple[Name, Name], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectReorder(Operator):
+    """T | project-reorder a, b* asc"""
+
+    items: tuple[tuple[Name, str | None], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Summarize(Operator):
+    """T | summarize aggs by keys"""
+
+    aggregates: tuple[Assign, ...]
+    by: tuple[Assign, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Count(Operator):
+    """T | count"""
+
+
+@dataclass(frozen=True, eq=False)
+class Distinct(Operator):
+    """T | distinct a, b  /  T | distinct *"""
+
+    items: tuple[Assign, ...] | None  # None means *
+
+
+@dataclass(frozen=True, eq=False)
+class Take(Operator):
+    """T | take n"""
+
+    count: "Expr"
+
+
+@dataclass(frozen=True, eq=False)
+class Top(Operator):
+    """T | top n by expr [asc|desc] [nulls first|last]"""
+
+    count: "Expr"
+    keys: tuple[SortKey, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Sort(Operator):
+    """T | sort by expr [asc|desc] [nulls first|last], ..."""
+
+    keys: tuple[SortKey, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Join(Operator):
+    """T | join kind=K (U) on a, $left.b == $right.c"""
+
+    right: "Expr"
+    on: tuple["Expr", ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Lookup(Operator):
+    """T | lookup kind=K (U) on a"""
+
+    right: "Expr"
+    on: tuple["Expr", ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Union(Operator):
+    """T | union kind=outer withsource=S U, V"""
+
+    tables: tuple["Expr", ...]
+
+
+@dataclass(frozen=True, eq=False)
+class MvExpandItem(Node):
+    name: str | None
+    expr: "Expr"
+    to_type: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class MvExpand(Operator):
+    """T | mv-expand a, b to typeof(long) limit n"""
+
+    items: tuple[MvExpandItem, ...]
+    limit: "Expr | None"
+
+
+@dataclass(frozen=True, eq=False)
+class ParsePart(Node):
+    kind: str  # 'literal' | 'star' | 'column'
+    text: str = ""
+    type: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Parse(Operator):
+    """T | parse [kind=regex] expr with "lit" col:type * ..."""
+
+    expr: "Expr"
+    pattern: tuple[ParsePart, ...]
+    drop_unmatched: bool  # parse-where
+
+
+@dataclass(frozen=True, eq=False)
+class As(Operator):
+    """T | as name"""
+
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class Serialize(Operator):
+    """T | serialize [a = expr]"""
+
+    items: tuple[Assign, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Sample(Operator):
+    """T | sample n"""
+
+    count: "Expr"
+
+
+@dataclass(frozen=True, eq=False)
+class GetSchema(Operator):
+    """T | getschema"""
+
+
+@dataclass(frozen=True, eq=False)
+class Invoke(Operator):
+    """T | invoke f(args)"""
+
+    call: Call
+
+
+@dataclass(frozen=True, eq=False)
+class Render(Operator):
+    """T | render chart with (prop = value, ...)"""
+
+    chart: str
+    properties: tuple[tuple[str, Any], ...]
+
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True, eq=False)
+class Param(Node):
+    """name:type [= default]; type may be a tabular schema."""
+
+    name: str
+    type: str  # a KQL scalar type name, or 'table'
+    default: "Expr | None"
+    columns: tuple[ColumnDecl, ...] | None = None  # for table params with a schema
+
+
+@dataclass(frozen=True, eq=False)
+class FunctionDef(Node):
+    """(params) { let ...; body }"""
+
+    params: tuple[Param, ...]
+    lets: tuple["Let", ...]
+    body: "Expr"
+
+
+@dataclass(frozen=True, eq=False)
+class Let(Node):
+    """let name = value"""
+
+    name: str
+    value: "Expr | FunctionDef"
+    name_span: Span = field(repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class DeclareParams(Node):
+    """declare query_parameters(name:type = default, ...)"""
+
+    params: tuple[Param, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class SetOption(Node):
+    """set name [= value]  (accepted and ignored)"""
+
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class QueryStatement(Node):
+    body: "Expr"
+
+
+@dataclass(frozen=True, eq=False)
+class Script(Node):
+    """A whole query text: `;`-separated statements."""
+
+    statements: tuple[Node, ...]
+
+
+Expr = Node  # any scalar or tabular expression node

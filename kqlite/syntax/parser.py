@@ -1,0 +1,567 @@
+"""Text -> AST. The only module that touches Lark.
+
+The grammar is loaded once per process. The AST is built inline during the LALR
+parse (Lark calls `_Builder` as each rule reduces), so no parse tree is materialised.
+Lark's exceptions become `KqlSyntaxError` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from ..errors import KqlError, KqlSyntaxError, Span
+from . import ast as A
+from .literals import (
+    LiteralError,
+    decode_string,
+    inner_text,
+    parse_datetime_text,
+    parse_guid_text,
+    parse_timespan_text,
+    timespan_ticks,
+)
+
+# typed literal spellings that look like calls: long(null), real(nan), int(3), bool(true)
+_TYPED_LITERALS = {
+    "bool": "bool", "boolean": "bool", "int": "int", "long": "long", "real": "real", "double": "real",
+    "decimal": "decimal", "string": "string",
+}
+
+
+def _tok_span(tok: Token) -> Span:
+    return Span(tok.start_pos, tok.end_pos)
+
+
+def _span(*items: Any) -> Span:
+    start, end = None, None
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, Token):
+            s = _tok_span(item)
+        elif isinstance(item, A.Node):
+            s = item.span
+        elif isinstance(item, Span):
+            s = item
+        elif isinstance(item, (tuple, list)):
+            if not item:
+                continue
+            s = _span(*item)
+            if s.start < 0:
+                continue
+        else:
+            continue
+        start = s.start if start is None else min(start, s.start)
+        end = s.end if end is None else max(end, s.end)
+    return Span(start if start is not None else -1, end if end is not None else -1)
+
+
+def name_text(tok: Token) -> str:
+    """NAME or ['bracketed name'] -> the name."""
+    if tok.type == "BRACKET_NAME":
+        inner = tok.value.strip()[1:-1].strip()
+        return decode_string(inner)
+    return str(tok.value)
+
+
+@v_args(inline=True)
+class _Builder(Transformer):
+    """Callbacks named after grammar rules/aliases; each returns an AST node or a plain value."""
+
+    # ------------------------------------------------------------ statements
+    def start(self, *stmts):
+        return A.Script(_span(*stmts), tuple(stmts))
+
+    def let_stmt(self, name, value):
+        return A.Let(_span(name, value), name_text(name), value, _tok_span(name))
+
+    def view_def(self, fdef):
+        return fdef
+
+    def function_def(self, *children):
+        params = tuple(c for c in children if isinstance(c, A.Param))
+        lets = tuple(c for c in children if isinstance(c, A.Let))
+        body = children[-1]
+        return A.FunctionDef(_span(*children), params, lets, body)
+
+    def param(self, name, type_spec, default):
+        if isinstance(type_spec, tuple):
+            return A.Param(_span(name, default), name_text(name), "table", default, type_spec[1])
+        return A.Param(_span(name, default), name_text(name), type_spec, default)
+
+    def type_name(self, tok=None):
+        return "dynamic" if tok is None else str(tok)
+
+    def any_schema(self):
+        return ("table", None)
+
+    def table_schema(self, *decls):
+        return ("table", tuple(decls))
+
+    def column_decl(self, name, type_name):
+        return A.ColumnDecl(_span(name), name_text(name), type_name)
+
+    def declare_stmt(self, *params):
+        return A.DeclareParams(_span(*params), tuple(params))
+
+    def set_stmt(self, name, value):
+        return A.SetOption(_span(name, value), str(name))
+
+    def query_stmt(self, body):
+        return A.QueryStatement(body.span, body)
+
+    # ------------------------------------------------------------ tabular
+    def pipe(self, source, *ops):
+        return A.Pipe(_span(source, *ops), source, tuple(ops))
+
+    def headless_pipe(self, *ops):
+        return A.Pipe(_span(*ops), None, tuple(ops))
+
+    def datatable(self, *children):
+        decls = tuple(c for c in children if isinstance(c, A.ColumnDecl))
+        values = tuple(c for c in children[len(decls):] if c is not None)
+        return A.Datatable(_span(*children), decls, values)
+
+    def print_source(self, items):
+        return A.Print(_span(items), tuple(items))
+
+    def range_source(self, name, start, stop, step):
+        return A.Range(_span(name, start, stop, step), name_text(name), start, stop, step)
+
+    def where(self, predicate):
+        return A.Where(predicate.span, predicate)
+
+    def project(self, items):
+        return A.Project(_span(items), tuple(items))
+
+    def extend(self, items):
+        return A.Extend(_span(items), tuple(items))
+
+    def project_away(self, patterns):
+        return A.ProjectAway(_span(patterns), tuple(patterns))
+
+    def project_keep(self, patterns):
+        return A.ProjectKeep(_span(patterns), tuple(patterns))
+
+    def project_rename(self, *pairs):
+        return A.ProjectRename(_span(*[p for pair in pairs for p in pair]), tuple(pairs))
+
+    def project_reorder(self, *items):
+        return A.ProjectReorder(_span(*[i[0] for i in items]), tuple(items))
+
+    def summarize(self, *children):
+        params = tuple(c for c in children if isinstance(c, A.OpParam))
+        aggs, by = children[len(params)], children[len(params) + 1]
+        return A.Summarize(_span(*children), tuple(aggs or ()), tuple(by or ()), params=params)
+
+    def count(self, tok):
+        return A.Count(_tok_span(tok))
+
+    def distinct(self, items):
+        if isinstance(items, Token):
+            return A.Distinct(_tok_span(items), None)
+        return A.Distinct(_span(items), tuple(items))
+
+    def take(self, count):
+        return A.Take(count.span, count)
+
+    def top(self, count, *keys):
+        return A.Top(_span(count, *keys), count, tuple(keys))
+
+    def sort(self, *keys):
+        return A.Sort(_span(*keys), tuple(keys))
+
+    def _params_then(self, children):
+        params = tuple(c for c in children if isinstance(c, A.OpParam))
+        return params, children[len(params):]
+
+    def join(self, *children):
+        params, rest = self._params_then(children)
+        return A.Join(_span(*children), rest[0], tuple(rest[1:]), params=params)
+
+    def lookup(self, *children):
+        params, rest = self._params_then(children)
+        return A.Lookup(_span(*children), rest[0], tuple(rest[1:]), params=params)
+
+    def union(self, *children):
+        params, rest = self._params_then(children)
+        return A.Union(_span(*children), tuple(rest), params=params)
+
+    def mv_expand(self, *children):
+        params, rest = self._params_then(children)
+        items = tuple(c for c in rest if isinstance(c, A.MvExpandItem))
+        limit = rest[-1] if rest and not isinstance(rest[-1], A.MvExpandItem) else None
+        return A.MvExpand(_span(*children), items, limit, params=params)
+
+    def parse(self, *children, drop=False):
+        params, rest = self._params_then(children)
+        expr, pattern = rest
+        return A.Parse(_span(*children), expr, tuple(pattern), drop, params=params)
+
+    def parse_where(self, *children):
+        return self.parse(*children, drop=True)
+
+    def as_(self, *children):
+        params, rest = self._params_then(children)
+        return A.As(_span(*children), name_text(rest[0]), params=params)
+
+    def serialize(self, items):
+        return A.Serialize(_span(items), tuple(items or ()))
+
+    def sample(self, count):
+        return A.Sample(count.span, count)
+
+    def getschema(self, tok):
+        return A.GetSchema(_tok_span(tok))
+
+    def invoke(self, name, args):
+        call = A.Call(_span(name, args), name_text(name), tuple(args or ()), _tok_span(name))
+        return A.Invoke(call.span, call)
+
+    def render(self, chart, props):
+        return A.Render(_span(chart, props), str(chart), tuple(props or ()))
+
+    def op_param(self, name, value):
+        if isinstance(value, Token):
+            if value.type == "NUMBER":
+                v: Any = int(value)
+            else:
+                v = name_text(value) if value.type in ("NAME", "BRACKET_NAME") else str(value)
+        elif isinstance(value, A.Literal):
+            v = value.value
+        else:
+            v = value
+        return A.OpParam(_span(name, value), str(name), v)
+
+    def assign_list(self, *items):
+        return list(items)
+
+    def assign(self, expr):
+        return A.Assign(expr.span, (), expr)
+
+    def named(self, name, expr):
+        return A.Assign(_span(name, expr), (name_text(name),), expr)
+
+    def tuple_named(self, *children):
+        names, expr = children[:-1], children[-1]
+        return A.Assign(_span(*children), tuple(name_text(n) for n in names), expr)
+
+    def rename(self, new, old):
+        return (A.Name(_tok_span(new), name_text(new)), A.Name(_tok_span(old), name_text(old)))
+
+    def wild_list(self, *items):
+        return [i if isinstance(i, A.Name) else A.Name(_tok_span(i), name_text(i)) for i in items]
+
+    def wild(self, tok):
+        return A.Name(_tok_span(tok), str(tok))
+
+    def reorder_item(self, name, direction):
+        node = name if isinstance(name, A.Name) else A.Name(_tok_span(name), name_text(name))
+        return (node, str(direction) if direction else None)
+
+    def sort_key(self, expr, direction, nulls):
+        nulls_pos = str(nulls).split()[-1] if nulls else None
+        return A.SortKey(_span(expr, direction, nulls), expr, str(direction) if direction else None, nulls_pos)
+
+    def mv_item(self, expr, to_type):
+        return A.MvExpandItem(expr.span, None, expr, to_type)
+
+    def mv_named(self, name, expr, to_type):
+        return A.MvExpandItem(_span(name, expr), name_text(name), expr, to_type)
+
+    def parse_pattern(self, *parts):
+        return list(parts)
+
+    def parse_literal(self, s):
+        return A.ParsePart(s.span, "literal", s.value)
+
+    def parse_star(self, tok):
+        return A.ParsePart(_tok_span(tok), "star")
+
+    def parse_column(self, name, type_name):
+        return A.ParsePart(_tok_span(name), "column", name_text(name), type_name)
+
+    def render_with(self, *props):
+        return list(props)
+
+    def render_prop(self, name, expr):
+        value = expr.value if isinstance(expr, A.Literal) else getattr(expr, "name", None)
+        return (name_text(name), value)
+
+    def render_prop_list(self, name, *names):
+        return (name_text(name), [name_text(n) for n in names])
+
+    # ------------------------------------------------------------ scalar expressions
+    def _binary(self, op: str, left, right, op_span: Span):
+        return A.BinaryOp(_span(left, right), op, left, right, op_span)
+
+    def or_(self, left, right):
+        return self._binary("or", left, right, Span(left.span.end, right.span.start))
+
+    def and_(self, left, right):
+        return self._binary("and", left, right, Span(left.span.end, right.span.start))
+
+    def compare(self, left, op, right):
+        return self._binary("!=" if op == "<>" else str(op), left, right, _tok_span(op))
+
+    string_op = compare
+    arith = compare
+
+    def matches_regex(self, left, right):
+        return self._binary("matches regex", left, right, Span(left.span.end, right.span.start))
+
+    def in_(self, left, op, args):
+        return A.InList(_span(left, op, args), str(op), left, tuple(args or ()), _tok_span(op))
+
+    has_set = in_
+
+    def between(self, left, op, low, high):
+        return A.Between(_span(left, high), str(op).startswith("!"), left, low, high)
+
+    def unary(self, op, operand):
+        if str(op) == "+":
+            return operand
+        if isinstance(operand, A.Literal) and operand.type in ("int", "long", "real", "timespan", "decimal"):
+            if operand.value is not None:
+                return A.Literal(_span(op, operand), -operand.value, operand.type)
+        return A.UnaryOp(_span(op, operand), "-", operand)
+
+    def member(self, target, name):
+        return A.Member(_span(target, name), target, name_text(name))
+
+    def index(self, target, index):
+        return A.Index(_span(target, index), target, index)
+
+    def column(self, name):
+        return A.Name(_tok_span(name), name_text(name))
+
+    def side(self, tok):
+        return A.Side(_tok_span(tok), str(tok)[1:])
+
+    def call(self, name, args):
+        fname = name_text(name)
+        args = tuple(args or ())
+        span = _span(name, *args)
+        span = Span(span.start, span.end + 1)  # include the closing parenthesis
+        if fname in _TYPED_LITERALS and len(args) == 1:
+            lit = _typed_literal(_TYPED_LITERALS[fname], args[0], span)
+            if lit is not None:
+                return lit
+        return A.Call(span, fname, args, _tok_span(name))
+
+    def range_call(self, args):
+        args = tuple(args or ())
+        return A.Call(_span(*args), "range", args, _span(*args))
+
+    def paren(self, inner):
+        return inner
+
+    def args(self, *items):
+        return list(items)
+
+    def star(self, tok):
+        return A.Star(_tok_span(tok))
+
+    # ------------------------------------------------------------ literals
+    def number(self, tok):
+        value = int(tok)
+        return A.Literal(_tok_span(tok), value, "long")
+
+    def real(self, tok):
+        return A.Literal(_tok_span(tok), float(tok), "real")
+
+    def hex(self, tok):
+        return A.Literal(_tok_span(tok), int(str(tok), 16), "long")
+
+    def timespan(self, tok):
+        return A.Literal(_tok_span(tok), _decode(tok, timespan_ticks, str(tok)), "timespan")
+
+    def datetime(self, tok):
+        return A.Literal(_tok_span(tok), _decode(tok, parse_datetime_text, inner_text(tok)), "datetime")
+
+    def time_lit(self, tok):
+        return A.Literal(_tok_span(tok), _decode(tok, parse_timespan_text, inner_text(tok)), "timespan")
+
+    def guid(self, tok):
+        return A.Literal(_tok_span(tok), _decode(tok, parse_guid_text, inner_text(tok)), "guid")
+
+    def string(self, *toks):
+        text = "".join(_decode(t, decode_string, str(t)) for t in toks)
+        return A.Literal(_span(*toks), text, "string")
+
+    def true(self, tok=None):
+        return A.Literal(_span(tok), True, "bool")
+
+    def false(self, tok=None):
+        return A.Literal(_span(tok), False, "bool")
+
+    def dynamic(self, value):
+        if isinstance(value, A.Literal):
+            return A.Literal(value.span, value.value, "dynamic")
+        return A.Literal(value.span, value.value, "dynamic")
+
+    def dyn_array(self, *items):
+        items = tuple(i for i in items if i is not None)
+        return A.Literal(_span(*items), [_json_value(i) for i in items], "dynamic")
+
+    def dyn_object(self, *pairs):
+        pairs = tuple(p for p in pairs if p is not None)
+        return A.Literal(_span(*[p[2] for p in pairs]), {k: v for k, v, _ in pairs}, "dynamic")
+
+    def dyn_pair(self, key, value):
+        k = decode_string(str(key)) if key.type == "STRING" else str(key)
+        return (k, _json_value(value), _span(key, value))
+
+    def dyn_signed(self, sign, num):
+        value = float(num) if "." in str(num) or "e" in str(num).lower() else int(num)
+        return A.Literal(_span(sign, num), -value if str(sign) == "-" else value, "dynamic")
+
+    def dyn_word(self, tok):
+        words = {"null": None, "true": True, "false": False}
+        if str(tok) not in words:
+            raise _LiteralAt(f"'{tok}' is not a dynamic value", _tok_span(tok))
+        return A.Literal(_tok_span(tok), words[str(tok)], "dynamic")
+
+
+class _LiteralAt(Exception):
+    def __init__(self, message: str, span: Span):
+        super().__init__(message)
+        self.span = span
+
+
+def _decode(tok: Token, fn, text):
+    try:
+        return fn(text)
+    except LiteralError as e:
+        raise _LiteralAt(str(e), _tok_span(tok)) from None
+
+
+def _json_value(node: A.Literal) -> Any:
+    import datetime as dt
+
+    from .literals import format_datetime_iso, format_timespan
+
+    v = node.value
+    if isinstance(v, dt.datetime):
+        return format_datetime_iso(v)
+    if node.type == "timespan" and v is not None:
+        return format_timespan(v)
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    return v
+
+
+def _typed_literal(type_name: str, arg: A.Node, span: Span) -> A.Literal | None:
+    """long(null), real(nan), real(-inf), int(3), bool(true), decimal(1.5)."""
+    if isinstance(arg, A.Name) and arg.name == "null":
+        return A.Literal(span, None, type_name)
+    specials = {"nan": math.nan, "inf": math.inf, "+inf": math.inf}
+    if type_name == "real":
+        if isinstance(arg, A.Name) and arg.name in specials:
+            return A.Literal(span, specials[arg.name], "real")
+        if isinstance(arg, A.UnaryOp) and isinstance(arg.operand, A.Name) and arg.operand.name == "inf":
+            return A.Literal(span, -math.inf, "real")
+    if not isinstance(arg, A.Literal):
+        return None
+    v = arg.value
+    try:
+        if type_name in ("int", "long") and arg.type in ("int", "long", "real"):
+            return A.Literal(span, int(v), type_name)
+        if type_name == "real" and arg.type in ("int", "long", "real"):
+            return A.Literal(span, float(v), "real")
+        if type_name == "decimal" and arg.type in ("int", "long", "real"):
+            src = arg.span
+            return A.Literal(span, decimal.Decimal(str(v)), "decimal") if src else None
+        if type_name == "bool" and arg.type == "bool":
+            return arg
+        if type_name == "string" and arg.type == "string":
+            return arg
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def _grammar_text() -> str:
+    packaged = resources.files("kqlite").joinpath("grammar/kql.lark")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "grammar" / "kql.lark").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(
+        _grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        transformer=_Builder(),
+        maybe_placeholders=True,
+        cache=False,
+    )
+
+
+# Friendly names for terminals in "expected ..." hints.
+_TERMINAL_NAMES = {
+    "NAME": "a name", "BRACKET_NAME": "a name", "NUMBER": "a number", "STRING": "a string",
+    "LPAR": "'('", "RPAR": "')'", "COMMA": "','", "VBAR": "'|'", "EQUAL": "'='", "LSQB": "'['", "RSQB": "']'",
+    "LBRACE": "'{'", "RBRACE": "'}'", "COLON": "':'", "DOT": "'.'", "_SEP": "';'", "$END": "the end of the query",
+    "CMP_OP": "a comparison", "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/' or '%'", "BY": "'by'", "ON": "'on'",
+    "WITH": "'with'", "STAR": "'*'",
+}
+
+
+def _expected_hint(expected: set[str]) -> list[str]:
+    names = sorted({_TERMINAL_NAMES.get(e, e.lower().replace("_", "-") if e.isupper() else e) for e in expected})
+    names = [n for n in names if not n.startswith("__")]
+    if not names:
+        return []
+    if len(names) > 8:
+        names = names[:8] + ["..."]
+    return ["expected " + ", ".join(names)]
+
+
+def parse(text: str) -> A.Script:
+    """KQL text -> Script AST, or KqlSyntaxError with a span."""
+    try:
+        return _parser().parse(text)
+    except UnexpectedCharacters as e:
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        msg = f"unexpected character {ch!r}"
+        hints = []
+        if ch in ('"', "'"):
+            msg, hints = "unterminated string literal", ["close the string on the same line, or use ```...``` for multi-line text"]
+        elif ch == "!":
+            hints = ["'!' only appears in operators such as !=, !~, !has, !contains, !in; use not(...) to negate"]
+        raise KqlSyntaxError(msg, Span(e.pos_in_stream, e.pos_in_stream + 1), hints, text=text, code="KQ101") from None
+    except UnexpectedToken as e:
+        tok = e.token
+        if tok.type == "$END":
+            pos = len(text.rstrip())
+            raise KqlSyntaxError("unexpected end of query", Span(max(pos - 1, 0), max(pos, 1)),
+                                 _expected_hint(e.expected), text=text, code="KQ102") from None
+        span = Span(tok.start_pos, tok.end_pos if tok.end_pos is not None else tok.start_pos + 1)
+        raise KqlSyntaxError(f"unexpected '{tok.value}'", span, _expected_hint(e.expected), text=text,
+                             code="KQ103") from None
+    except UnexpectedEOF as e:
+        pos = len(text.rstrip())
+        raise KqlSyntaxError("unexpected end of query", Span(max(pos - 1, 0), max(pos, 1)),
+                             _expected_hint(set(e.expected)), text=text, code="KQ102") from None
+    except UnexpectedInput as e:  # pragma: no cover - other lark input errors
+        raise KqlSyntaxError(str(e).splitlines()[0], Span(0, 1), text=text) from None
+    except VisitError as e:
+        inner = e.orig_exc
+        if isinstance(inner, _LiteralAt):
+            raise KqlSyntaxError(str(inner), inner.span, text=text, code="KQ104") from None
+        if isinstance(inner, KqlError):
+            raise inner.with_text(text) from None
+        raise
+    except _LiteralAt as e:
+        raise KqlSyntaxError(str(e), e.span, text=text, code="KQ104") from None
