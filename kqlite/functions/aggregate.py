@@ -43,9 +43,12 @@ aggregate("min", "any", same(0), lambda a: f"min({a[0].sql})")
 aggregate("max", "any", same(0), lambda a: f"max({a[0].sql})")
 aggregate("minif", "any bool", same(0), lambda a: f"min({a[0].sql}) FILTER (WHERE {a[1].sql})")
 aggregate("maxif", "any bool", same(0), lambda a: f"max({a[0].sql}) FILTER (WHERE {a[1].sql})")
-aggregate("take_any", "any", same(0), lambda a: f"any_value({a[0].sql})", column="any", aliases=("any",))
+aggregate("take_any", "any", same(0), lambda a: f"any_value({a[0].sql})", column="")
+aggregate("any", "any", same(0), lambda a: f"any_value({a[0].sql})", column="any")
 aggregate("take_anyif", "any bool", same(0), lambda a: f"any_value({a[0].sql}) FILTER (WHERE {a[1].sql})",
-          column="any", aliases=("anyif",))
+          column="")
+aggregate("anyif", "any bool", same(0), lambda a: f"any_value({a[0].sql}) FILTER (WHERE {a[1].sql})",
+          column="any")
 aggregate("make_list", "any const?", "dynamic", lambda a: _list_sql(a[0]), column="list", default="[]")
 aggregate("make_list_if", "any bool const?", "dynamic", lambda a: _list_sql(a[0], a[1].sql), column="list",
           default="[]")

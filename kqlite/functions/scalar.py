@@ -184,11 +184,7 @@ def _extract(a: Sequence[Arg], **_) -> str:
     return f"CASE WHEN {matched} THEN {text} ELSE '' END"
 
 
-def _extract_type(types: Sequence[str]) -> str:
-    return "string"
-
-
-scalar("extract", "string integer string const?", _extract_type, _extract)
+scalar("extract", "string integer string const?", "string", _extract)
 
 
 def _extract_all(a: Sequence[Arg], **_) -> str:
@@ -240,8 +236,8 @@ scalar("gettype", "any", "string",
 
 # ---------------------------------------------------------------- math
 
-scalar("abs", "number", same(0), "abs({0})")
-scalar("sqrt", "number", "real", "sqrt({0})")
+scalar("abs", "any", same(0), "abs({0})")
+scalar("sqrt", "number", "real", "CASE WHEN {0} >= 0 THEN sqrt({0}) END")
 scalar("exp", "number", "real", "exp({0})")
 scalar("exp2", "number", "real", "pow(2, {0})")
 scalar("exp10", "number", "real", "pow(10, {0})")
@@ -394,8 +390,10 @@ def _datetime_diff(a: Sequence[Arg]) -> str:
 
 
 scalar("datetime_diff", "const datetime datetime", "long", _datetime_diff)
-scalar("unixtime_seconds_todatetime", "number", "datetime", "make_timestamp(CAST(round(({0}) * 1000000) AS BIGINT))")
-scalar("unixtime_milliseconds_todatetime", "number", "datetime", "make_timestamp(CAST(round(({0}) * 1000) AS BIGINT))")
+scalar("unixtime_seconds_todatetime", "number", "datetime",
+       "make_timestamp(CAST(round(CAST({0} AS DOUBLE) * 1000000) AS BIGINT))")
+scalar("unixtime_milliseconds_todatetime", "number", "datetime",
+       "make_timestamp(CAST(round(CAST({0} AS DOUBLE) * 1000) AS BIGINT))")
 scalar("unixtime_microseconds_todatetime", "number", "datetime", "make_timestamp(CAST({0} AS BIGINT))")
 scalar("unixtime_nanoseconds_todatetime", "number", "datetime", "make_timestamp(CAST(({0}) // 1000 AS BIGINT))")
 scalar("make_datetime", "integer integer integer integer? integer? number?", "datetime",
@@ -503,10 +501,12 @@ scalar("pack_array", "dynamic*", "dynamic",
 def _bag_pack(a: Sequence[Arg]) -> str:
     if len(a) % 2:
         raise KqlTypeError("bag_pack() takes pairs of key and value")
-    return "CAST(json_object(" + ", ".join(x.sql for x in a) + ") AS JSON)"
+    pairs = [convert.to_string(x.sql, x.type) if i % 2 == 0 else convert.to_dynamic(x.sql, x.type)
+             for i, x in enumerate(a)]
+    return "CAST(json_object(" + ", ".join(pairs) + ") AS JSON)"
 
 
-scalar("bag_pack", "string dynamic string* dynamic*", "dynamic", _bag_pack, aliases=("pack", "pack_dictionary"))
+scalar("bag_pack", "any any*", "dynamic", _bag_pack, aliases=("pack", "pack_dictionary"))
 scalar("bag_keys", "dynamic", "dynamic",
        "CASE WHEN json_type({0}) = 'OBJECT' THEN CAST(to_json(json_keys({0})) AS JSON) END")
 scalar("bag_has_key", "dynamic string", "bool",

@@ -224,7 +224,10 @@ class ExpressionBinder:
         if inner.uses_window:
             scope.uses_window = True
         try:
-            rtype = fn.result_type([a.type for a in args])
+            if fn.name == "extract" and len(args) == 4 and isinstance(args[3], BLit):
+                rtype = str(args[3].value)  # extract(..., typeof(T)) returns T
+            else:
+                rtype = fn.result_type([a.type for a in args])
         except KqlTypeError as e:
             e.span = e.span or node.span
             raise
@@ -274,7 +277,14 @@ class ExpressionBinder:
         return self.bind(node.args[1], scope)
 
     def call_typeof(self, node: A.Call, scope: Scope) -> BExpr:
-        raise KqlSyntaxError("typeof() is only valid in 'to typeof(...)' of mv-expand", node.span, code="KQ107")
+        """typeof(long) as an argument (extract's result type): a constant naming the type."""
+        from ..types import normalize
+
+        arg = node.args[0] if len(node.args) == 1 else None
+        t = normalize(arg.name) if isinstance(arg, A.Name) else None
+        if t is None:
+            raise KqlSyntaxError("typeof() takes a type name such as long or string", node.span, code="KQ107")
+        return BLit("string", t)
 
 
 def _describe(node: A.Node) -> str:

@@ -31,6 +31,8 @@ def derive(expr: A.Node) -> str | None:
 def aggregate_name(prefix: str, call: A.Call) -> str:
     """count() -> count_, sum(x) -> sum_x, countif(x > 0) -> countif_, make_list(x) -> list_x."""
     arg = derive(call.args[0]) if call.args else None
+    if not prefix:  # take_any(x) keeps the argument's name
+        return arg or f"{call.name}_"
     return f"{prefix}_{arg or ''}"
 
 

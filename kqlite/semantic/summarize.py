@@ -88,8 +88,11 @@ def summarize(binder: "Binder", aggs: tuple[A.Assign, ...], by: tuple[A.Assign, 
                                item.expr.span, ["group by it instead: summarize ... by <expression>"], code="KQ322")
         if item.names:
             name = item.names[0]
+        elif isinstance(value, BCall) and value.fn.name == "percentile" and call is not None:
+            pct = value.args[1].value if isinstance(value.args[1], BLit) else ""
+            name = f"percentile_{naming.derive(call.args[0]) or ''}_{str(pct).replace('.', '_')}"
         elif isinstance(value, BCall) and value.fn.kind == "aggregate" and call is not None:
-            name = naming.aggregate_name(value.fn.column or value.fn.name, call)
+            name = naming.aggregate_name(value.fn.column if value.fn.column is not None else value.fn.name, call)
         else:
             name = naming.next_column(used, counter)
         name = naming.unique(name, used)

@@ -27,9 +27,7 @@ MACROS: tuple[str, ...] = (
         WHEN x = trunc(x) AND abs(x) < 1e15 THEN CAST(CAST(x AS BIGINT) AS VARCHAR)
         ELSE CAST(x AS VARCHAR) END""",
     """kq_datetime_str(ts) AS strftime(ts, '%Y-%m-%dT%H:%M:%S')
-        || CASE WHEN microsecond(ts) % 1000000 <> 0
-                THEN '.' || lpad(CAST(microsecond(ts) % 1000000 AS VARCHAR), 6, '0') || '0' ELSE '' END
-        || 'Z'""",
+        || '.' || lpad(CAST(microsecond(ts) % 1000000 AS VARCHAR), 6, '0') || '0' || 'Z'""",
     """kq_timespan_str(t) AS CASE WHEN t IS NULL THEN NULL ELSE
         (CASE WHEN t < 0 THEN '-' ELSE '' END)
         || (CASE WHEN abs(t) >= 864000000000 THEN CAST(abs(t) // 864000000000 AS VARCHAR) || '.' ELSE '' END)
@@ -96,8 +94,8 @@ MACROS: tuple[str, ...] = (
         WHEN 'DOUBLE' THEN 'real' WHEN 'BOOLEAN' THEN 'bool' WHEN 'NULL' THEN 'null' ELSE 'null' END""",
     """kq_json_items(j) AS CASE json_type(j) WHEN 'ARRAY' THEN CAST(json_extract(j, '$[*]') AS JSON[])
         WHEN 'OBJECT' THEN list_transform(json_keys(j), lambda k: CAST(json_object(k, json_extract(j, '$."' || replace(k, '"', '\\"') || '"')) AS JSON))
-        WHEN 'NULL' THEN CAST([] AS JSON[])
-        ELSE CASE WHEN j IS NULL THEN CAST([] AS JSON[]) ELSE [j] END END""",
+        WHEN 'NULL' THEN [CAST(NULL AS JSON)]
+        ELSE CASE WHEN j IS NULL THEN [CAST(NULL AS JSON)] ELSE [j] END END""",
 )
 
 

@@ -183,16 +183,22 @@ class _Builder(Transformer):
         params = tuple(c for c in children if isinstance(c, A.OpParam))
         return params, children[len(params):]
 
+    def _table_refs(self, items):
+        return [A.Name(_tok_span(i), name_text(i)) if isinstance(i, Token) else i for i in items]
+
     def join(self, *children):
         params, rest = self._params_then(children)
+        rest = self._table_refs(rest)
         return A.Join(_span(*children), rest[0], tuple(rest[1:]), params=params)
 
     def lookup(self, *children):
         params, rest = self._params_then(children)
+        rest = self._table_refs(rest)
         return A.Lookup(_span(*children), rest[0], tuple(rest[1:]), params=params)
 
     def union(self, *children):
         params, rest = self._params_then(children)
+        rest = self._table_refs(rest)
         return A.Union(_span(*children), tuple(rest), params=params)
 
     def mv_expand(self, *children):
