@@ -54,8 +54,15 @@ aggregate("make_list_if", "any bool const?", "dynamic", lambda a: _list_sql(a[0]
           default="[]")
 aggregate("make_list_with_nulls", "any const?", "dynamic", lambda a: _list_sql(a[0], keep_nulls=True),
           column="list", default="[]")
-aggregate("make_set", "any const?", "dynamic", lambda a: _list_sql(a[0], distinct=True), column="set",
-          default="[]")
+def _make_set(a) -> str:
+    if a[0].type != "dynamic":
+        return _list_sql(a[0], distinct=True)
+    # a dynamic array contributes its elements, not itself
+    items = f"CASE WHEN json_type({a[0].sql}) = 'ARRAY' THEN CAST(json_extract({a[0].sql}, '$[*]') AS JSON[]) ELSE [{a[0].sql}] END"
+    return f"CAST(to_json(COALESCE(list_distinct(flatten(list({items}))), [])) AS JSON)"
+
+
+aggregate("make_set", "any const?", "dynamic", _make_set, column="set", default="[]")
 aggregate("make_set_if", "any bool const?", "dynamic", lambda a: _list_sql(a[0], a[1].sql, distinct=True),
           column="set", default="[]")
 aggregate("make_bag", "dynamic const?", "dynamic",

@@ -115,10 +115,11 @@ scalar("strcmp", "string string", "int", "CAST(sign(CASE WHEN {0} < {1} THEN -1 
 
 
 def _substring(a: Sequence[Arg]) -> str:
-    s, start = a[0].sql, a[1].sql
-    begin = f"greatest(({start}), 0) + 1"
+    s = a[0].sql
+    start = f"(CASE WHEN ({a[1].sql}) < 0 THEN greatest(length({s}) + ({a[1].sql}), 0) ELSE ({a[1].sql}) END)"
+    begin = f"{start} + 1"
     if len(a) > 2:
-        return f"COALESCE(substring({s}, {begin}, greatest(({a[2].sql}) + least(({start}), 0), 0)), '')"
+        return f"COALESCE(substring({s}, {begin}, greatest({a[2].sql}, 0)), '')"
     return f"COALESCE(substring({s}, {begin}), '')"
 
 
@@ -207,11 +208,12 @@ def _indexof(a: Sequence[Arg]) -> str:
     if len(a) == 2:
         return f"CAST(strpos({s}, {needle}) - 1 AS BIGINT)"
     start = a[2].sql
-    pos = f"strpos(substring({s}, ({start}) + 1), {needle})"
+    window = f"substring({s}, ({start}) + 1, {a[3].sql})" if len(a) > 3 else f"substring({s}, ({start}) + 1)"
+    pos = f"strpos({window}, {needle})"
     return f"CAST(CASE WHEN ({start}) > length({s}) THEN -1 WHEN {pos} = 0 THEN -1 ELSE {pos} + ({start}) - 1 END AS BIGINT)"
 
 
-scalar("indexof", "string string integer?", "long", _indexof)
+scalar("indexof", "string string integer? integer?", "long", _indexof)
 
 
 def _countof(a: Sequence[Arg]) -> str:
@@ -259,6 +261,9 @@ scalar("rand", "integer?", "real", lambda a: f"floor(random() * {a[0].sql})" if 
 
 def _bin(a: Sequence[Arg]) -> str:
     x, size = a[0], a[1]
+    if not (size.is_const and size.value is not None and size.value > 0):
+        checked = _bin([x, Arg(size.sql, size.type, 1, True)])
+        return f"CASE WHEN ({size.sql}) > 0 THEN {checked} END"
     if x.type == "datetime":
         return f"kq_bin_datetime({x.sql}, CAST(({size.sql}) // 10 AS BIGINT))"
     if x.type == "timespan":
@@ -384,7 +389,9 @@ def _datetime_diff(a: Sequence[Arg]) -> str:
         return (f"CAST((epoch_us(date_trunc('day', {x}) - to_days(CAST(dayofweek({x}) AS INTEGER))) - "
                 f"epoch_us(date_trunc('day', {y}) - to_days(CAST(dayofweek({y}) AS INTEGER)))) // 604800000000 AS BIGINT)")
     if part in ("millisecond", "microsecond", "nanosecond"):
-        scale = {"millisecond": "// 1000", "microsecond": "", "nanosecond": "* 1000"}[part]
+        if part == "millisecond":
+            return f"CAST(floor(epoch_us({x}) / 1000) - floor(epoch_us({y}) / 1000) AS BIGINT)"
+        scale = "* 1000" if part == "nanosecond" else ""
         return f"CAST((epoch_us({x}) - epoch_us({y})) {scale} AS BIGINT)"
     return f"CAST(date_diff('{_PARTS[part]}', {y}, {x}) AS BIGINT)"
 

@@ -13,7 +13,9 @@ from ..syntax import ast as A
 from ..types import normalize
 from . import naming
 from .expressions import ExpressionBinder, Scope
-from .plan import BCol, BExpr, BLit, Col, Filter, Limit, Order, OrderKey, Projection, RangeRel, Rel, Table, Values
+from .plan import (
+    BCol, BExpr, BLit, Col, Filter, Limit, Materialized, Order, OrderKey, Projection, RangeRel, Rel, Table, Values,
+)
 
 TABULAR_FUNCTIONS = ("materialize", "view", "table")
 
@@ -93,6 +95,7 @@ class Binder:
         self.exprs = ExpressionBinder(self)
         self.render: tuple[str, dict[str, Any]] | None = None
         self._depth = 0
+        self.labels: dict[int, str] = {}  # relation -> the name `as` gave it (union withsource)
         from .tabular_ops import TabularOps
 
         self.ops = TabularOps(self)
@@ -202,7 +205,10 @@ class Binder:
             if node.name in ("materialize", "view"):
                 if len(node.args) != 1:
                     raise KqlTypeError(f"{node.name}() takes one tabular argument", node.span, code="KQ309")
-                return self.tabular(node.args[0], env)
+                inner = self.tabular(node.args[0], env)
+                if node.name == "materialize":
+                    return Materialized(inner.columns, input=inner, order=inner.order)
+                return inner
             if node.name == "table" and node.args and isinstance(node.args[0], A.Literal):
                 return self.table_ref(A.Name(node.args[0].span, str(node.args[0].value)), env)
             binding = env.lookup(node.name)
@@ -351,7 +357,10 @@ class Binder:
         t = normalize(p.type)
         if t is None:
             raise KqlTypeError(f"unknown parameter type '{p.type}'", p.span, [_TYPE_HINT], code="KQ312")
-        if value.type == t or (value.type in ("int", "long", "real", "decimal") and t in ("int", "long", "real", "decimal")):
+        numeric = ("int", "long", "real", "decimal")
+        if isinstance(value, BLit) and value.type in numeric and t in numeric and value.value is not None:
+            return BLit(t, float(value.value) if t == "real" else (int(value.value) if t in ("int", "long") else value.value))
+        if value.type == t or (value.type in numeric and t in numeric):
             return coerce(value, t)
         if value.type == "dynamic":
             return coerce(value, t)

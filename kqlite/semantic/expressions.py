@@ -262,7 +262,9 @@ class ExpressionBinder:
     def call_toscalar(self, node: A.Call, scope: Scope) -> BExpr:
         if len(node.args) != 1:
             raise KqlTypeError("toscalar() takes one tabular argument", node.span, code="KQ309")
-        rel = self.binder.tabular(node.args[0], scope.env)
+        rel = self.binder.try_tabular(node.args[0], scope.env)
+        if rel is None:  # toscalar(2) is just 2
+            return self.bind(node.args[0], scope)
         if not rel.columns:
             raise KqlTypeError("toscalar() needs a table with at least one column", node.span, code="KQ305")
         return BScalarQuery(rel.columns[0].type, rel)

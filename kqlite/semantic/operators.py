@@ -89,10 +89,6 @@ def comparison(op: str, left: BExpr, right: BExpr, span: Span) -> BExpr:
     if lt == "dynamic":
         left, right = coerce(left, "string"), coerce(right, "string")
         lt = "string"
-    if op in ("==", "!=") and lt != "string":
-        # Kusto: a comparison with null is false for ==, true for != (strings are never null)
-        fallback = "FALSE" if op == "==" else "TRUE"
-        return _sql("bool", lambda a, b: f"COALESCE({a} {sql_op} {b}, {fallback})", left, right)
     return _sql("bool", lambda a, b: f"({a} {sql_op} {b})", left, right)
 
 

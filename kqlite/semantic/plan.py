@@ -172,6 +172,7 @@ class UnionRel(Rel):
     inputs: tuple[Rel, ...]
     source_column: str | None
     source_names: tuple[str, ...]
+    origins: tuple[tuple[str, str], ...] = ()  # output column -> input column when renamed name_type
 
 
 @dataclass(frozen=True, eq=False)

@@ -292,15 +292,16 @@ class TabularOps:
     def visit_Union(self, op: A.Union, rel: Rel, env: "Env") -> Rel:
         inputs: list[tuple[str, Rel]] = []
         if not (isinstance(rel, Values) and not rel.columns and not rel.rows):
-            inputs.append((getattr(rel, "name", "union_arg0"), rel))
+            inputs.append((self.b.labels.get(id(rel)) or getattr(rel, "name", "union_arg0"), rel))
         for i, item in enumerate(op.tables):
             if isinstance(item, A.Name) and "*" in item.name:
                 names = [n for n in self.b.catalog.tables if fnmatch.fnmatchcase(n, item.name)]
                 for n in sorted(names):
                     inputs.append((n, self.b.catalog.tables[n]))
                 continue
-            label = item.name if isinstance(item, A.Name) else f"union_arg{len(inputs)}"
-            inputs.append((label, self.b.tabular(item, env)))
+            item_rel = self.b.tabular(item, env)
+            label = item.name if isinstance(item, A.Name) else (self.b.labels.get(id(item_rel)) or f"union_arg{len(inputs)}")
+            inputs.append((label, item_rel))
         if not inputs:
             raise KqlNameError("union has no tables", op.span, code="KQ209")
         kind = str(op.param("kind", "outer"))
@@ -316,15 +317,26 @@ class TabularOps:
                       if all(r.column(c.name) is not None and r.column(c.name).type == c.type for _, r in inputs)]
             columns = list(common)
         else:
+            taken = set(types_by_name)
             for name, types in types_by_name.items():
                 if len(types) == 1:
                     columns.append(Col(name, types[0]))
                 else:
-                    columns.extend(Col(f"{name}_{t}", t) for t in types)
+                    for t in types:
+                        suffixed = naming.unique(f"{name}_{t}", taken - {name})
+                        taken.add(suffixed)
+                        columns.append(Col(suffixed, t))
         source = op.param("withsource")
         out_cols = ([Col(str(source), "string")] if source else []) + columns
+        # which input column feeds each output column: the same name, or name_type for split names
+        origin = {}
+        for name, types in types_by_name.items():
+            if len(types) > 1:
+                for c in columns:
+                    if c.name.startswith(name + "_" + c.type) and c.type in types and c.name not in types_by_name:
+                        origin.setdefault(c.name, name)
         return UnionRel(tuple(out_cols), inputs=tuple(r for _, r in inputs), source_column=str(source) if source else None,
-                        source_names=tuple(n for n, _ in inputs))
+                        source_names=tuple(n for n, _ in inputs), origins=tuple(sorted(origin.items())))
 
     # ------------------------------------------------------------ dynamic expansion and parsing
     def visit_MvExpand(self, op: A.MvExpand, rel: Rel, env: "Env") -> Rel:
@@ -372,6 +384,7 @@ class TabularOps:
     # ------------------------------------------------------------ the rest
     def visit_As(self, op: A.As, rel: Rel, env: "Env") -> Rel:
         env.define(op.name, "table", rel)
+        self.b.labels[id(rel)] = op.name
         return rel
 
     def visit_GetSchema(self, op: A.GetSchema, rel: Rel, env: "Env") -> Rel:

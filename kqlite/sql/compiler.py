@@ -29,7 +29,11 @@ class SqlCompiler:
         body = f"SELECT {cols} FROM {name}{order}"
         if not self.ctes:
             return body
-        return "WITH " + ",\n".join(f"{n} AS (\n  {sql}\n)" for n, sql in self.ctes) + "\n" + body
+        ctes = []
+        for n, sql in self.ctes:
+            head = n.replace(" AS MATERIALIZED", "") + (" AS MATERIALIZED" if n.endswith("MATERIALIZED") else " AS")
+            ctes.append(f"{head} (\n  {sql}\n)")
+        return "WITH " + ",\n".join(ctes) + "\n" + body
 
     def rel(self, rel: P.Rel) -> str:
         key = id(rel)
@@ -40,7 +44,10 @@ class SqlCompiler:
         else:
             sql = getattr(self, f"rel_{type(rel).__name__}")(rel)
             name = f"_q{len(self.ctes)}"
+            if isinstance(rel, P.Materialized):
+                name += " AS MATERIALIZED"  # computed once even when referenced twice (rand(), costly scans)
             self.ctes.append((name, sql))
+            name = name.split(" ")[0]
         self.names[key] = name
         return name
 
@@ -191,11 +198,9 @@ class SqlCompiler:
             items = []
             if rel.source_column:
                 items.append(f"{quote_string(name)} AS {quote_ident(rel.source_column)}")
+            origins = dict(rel.origins)
             for c in data_cols:
-                src = inp.column(c.name)
-                if src is None and c.name.endswith("_" + c.type):
-                    base = inp.column(c.name[: -len(c.type) - 1])
-                    src = base if base is not None and base.type == c.type else None
+                src = inp.column(origins.get(c.name, c.name))
                 if src is not None and src.type == c.type:
                     items.append(f"{quote_ident(src.name)} AS {quote_ident(c.name)}")
                 elif src is not None and {src.type, c.type} <= {"int", "long", "real", "decimal"}:

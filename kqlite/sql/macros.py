@@ -42,7 +42,8 @@ MACROS: tuple[str, ...] = (
         CASE WHEN regexp_matches(s, '[+-]\\d\\d:?\\d\\d$|[zZ]$')
              THEN CAST(TRY_CAST(trim(s) AS TIMESTAMPTZ) AS TIMESTAMP) END,
         TRY_CAST(trim(s) AS TIMESTAMP),
-        try_strptime(trim(s), ['%m/%d/%Y, %I:%M:%S.%g %p', '%m/%d/%Y, %I:%M:%S %p', '%m/%d/%Y %H:%M:%S',
+        try_strptime(trim(s), ['%a, %d %b %y %H:%M:%S GMT', '%d %b %y %H:%M:%S', '%A, %d-%b-%y %H:%M:%S GMT',
+                               '%Y-%m-%d %H:%M:%S GMT', '%m/%d/%Y, %I:%M:%S.%g %p', '%m/%d/%Y, %I:%M:%S %p', '%m/%d/%Y %H:%M:%S',
                                '%m/%d/%Y %H:%M', '%m/%d/%Y', '%a, %d %b %Y %H:%M:%S GMT', '%Y%m%d']))
         END""",
     """kq_ts_clock(p) AS CASE WHEN p.h = '' THEN NULL ELSE

@@ -182,7 +182,7 @@ def format_datetime_iso(value: dt.datetime) -> str:
     """ISO 8601 UTC with Z; fraction only when non-zero, trailing zeros dropped."""
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    out = value.strftime("%Y-%m-%dT%H:%M:%S")
+    out = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")
     if value.microsecond:
         out += ("." + f"{value.microsecond:06d}").rstrip("0")
     return out + "Z"
