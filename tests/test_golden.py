@@ -26,7 +26,11 @@ def fleet_db():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.parent.name}/{c.name}" for c in CASES])
-def test_golden(case: Path, empty_db, fleet_db, update_goldens):
+def test_golden(case: Path, empty_db, fleet_db, update_goldens, request):
+    xfail = case / "xfail"
+    if xfail.exists() and not update_goldens:
+        # a known, documented difference from Kusto: must fail, so that a fix is noticed
+        request.node.add_marker(pytest.mark.xfail(reason=xfail.read_text().strip(), strict=True))
     query = (case / "query.kql").read_text(encoding="utf-8")
     db = fleet_db if query.startswith("// data: sample") else empty_db
     expected_csv = case / "expected.csv"

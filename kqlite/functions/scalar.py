@@ -208,12 +208,21 @@ def _indexof(a: Sequence[Arg]) -> str:
     if len(a) == 2:
         return f"CAST(strpos({s}, {needle}) - 1 AS BIGINT)"
     start = a[2].sql
-    window = f"substring({s}, ({start}) + 1, {a[3].sql})" if len(a) > 3 else f"substring({s}, ({start}) + 1)"
+    window = f"substring({s}, ({start}) + 1)"
+    if len(a) > 3:
+        window = (f"CASE WHEN ({a[3].sql}) < 0 THEN substring({s}, ({start}) + 1) "
+                  f"ELSE substring({s}, ({start}) + 1, {a[3].sql}) END")
+    if len(a) > 4:
+        positions = (f"list_filter(range(1, length({window}) - length({needle}) + 2), "
+                     f"lambda i: substring({window}, i, length({needle})) = {needle})")
+        occurrence = a[4].sql
+        return (f"CAST(CASE WHEN ({start}) > length({s}) THEN -1 WHEN len({positions}) >= ({occurrence}) "
+                f"THEN {positions}[{occurrence}] + ({start}) - 1 ELSE -1 END AS BIGINT)")
     pos = f"strpos({window}, {needle})"
     return f"CAST(CASE WHEN ({start}) > length({s}) THEN -1 WHEN {pos} = 0 THEN -1 ELSE {pos} + ({start}) - 1 END AS BIGINT)"
 
 
-scalar("indexof", "string string integer? integer?", "long", _indexof)
+scalar("indexof", "string string integer? integer? integer?", "long", _indexof)
 
 
 def _countof(a: Sequence[Arg]) -> str:

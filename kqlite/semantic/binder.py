@@ -286,7 +286,7 @@ class Binder:
         used: set[str] = set()
         for i, item in enumerate(node.items):
             value = self.exprs.bind(item.expr, scope)
-            name = item.names[0] if item.names else naming.derive(item.expr) or f"print_{i}"
+            name = item.names[0] if item.names else naming.derive(item.expr, set()) or f"print_{i}"
             name = naming.unique(name, used)
             used.add(name)
             cols.append(Col(name, value.type))
@@ -317,14 +317,20 @@ class Binder:
                 raise KqlTypeError(f"function '{fv.name}' calls itself too deeply (recursion is not allowed)",
                                    call.span, code="KQ316")
             params = fdef.params
-            if len(call.args) > len(params):
+            positional = [a for a in call.args if not isinstance(a, A.Assign)]
+            named = {a.names[0]: a.expr for a in call.args if isinstance(a, A.Assign)}
+            for name, value in named.items():
+                if name not in [p.name for p in params]:
+                    raise KqlNameError(f"{fv.name}() has no parameter '{name}'", value.span, [_signature(fv)],
+                                       code="KQ210")
+            if len(positional) > len(params):
                 raise KqlTypeError(f"{fv.name}() takes at most {len(params)} arguments, got {len(call.args)}",
                                    call.span, [_signature(fv)], code="KQ309")
             local = Env(fv.env)
             arg_scope = scope or Scope(env)
             for i, p in enumerate(params):
-                if i < len(call.args):
-                    arg = call.args[i]
+                arg = positional[i] if i < len(positional) else named.get(p.name)
+                if arg is not None:
                     if p.type == "table":
                         local.define(p.name, "table", self.tabular(arg, env))
                     else:

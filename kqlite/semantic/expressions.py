@@ -71,6 +71,10 @@ class ExpressionBinder:
         raise KqlSyntaxError(f"${node.side} can only be used as ${node.side}.column in a join condition",
                              node.span, code="KQ105")
 
+    def visit_Assign(self, node: A.Assign, scope: Scope) -> BExpr:
+        raise KqlSyntaxError("named arguments (name = value) are only accepted by user-defined functions",
+                             node.span, code="KQ113")
+
     def visit_Star(self, node: A.Star, scope: Scope) -> BExpr:
         raise KqlSyntaxError("'*' is not allowed here", node.span, code="KQ106")
 
@@ -175,7 +179,21 @@ class ExpressionBinder:
         return BSql("bool", build, (left, *values, left_to_string, *arrays))
 
     def _has_set(self, op: str, left: BExpr, node: A.InList, scope: Scope) -> BExpr:
-        terms = [operators.coerce(self.bind(i, scope), "string") for i in node.items]
+        bound = [self.bind(i, scope) for i in node.items]
+        terms: list[BExpr] = []
+        for b in bound:
+            if isinstance(b, BLit) and b.type == "dynamic" and isinstance(b.value, list):
+                terms.extend(BLit("string", "" if v is None else str(v)) for v in b.value)
+            elif b.type == "dynamic":
+                joiner = "len(list_filter" if op == "has_any" else "len(list_filter"
+                left_s = operators.coerce(left, "string")
+                want = "> 0" if op == "has_any" else "= len(CAST(json_extract({1}, '$[*]') AS VARCHAR[]))"
+                return BSql("bool", lambda s, arr, want=want: (
+                    f"({joiner}(CAST(json_extract({arr}, '$[*]') AS JSON[]), lambda t: regexp_matches({s}, "
+                    f"'(?i)(?:^|[^0-9A-Za-z])' || regexp_escape(json_extract_string(t, '$')) || '(?:$|[^0-9A-Za-z])'))) "
+                    + want.replace("{1}", arr) + ")"), (left_s, b))
+            else:
+                terms.append(operators.coerce(b, "string"))
         if not terms:
             return BLit("bool", False)
         parts = [operators.string_match("has", left, t, node.op_span) for t in terms]

@@ -11,20 +11,23 @@ NAME_PRESERVING = frozenset({
 })
 
 
-def derive(expr: A.Node) -> str | None:
-    """The name Kusto derives from an expression, or None (then Column1..., print_N...)."""
+def derive(expr: A.Node, columns: "set[str] | dict | None" = None) -> str | None:
+    """The name Kusto derives from an expression, or None (then Column1..., print_N...).
+
+    Only column references give names: a let-bound value does not (`print x` where x is
+    a let name is print_0), so pass the columns in scope when the input has any."""
     if isinstance(expr, A.Name):
-        return expr.name
+        return expr.name if columns is None or expr.name in columns else None
     if isinstance(expr, A.Member):
         if isinstance(expr.target, A.Side):
             return expr.name
-        base = derive(expr.target)
+        base = derive(expr.target, columns)
         return f"{base}_{expr.name}" if base else None
     if isinstance(expr, A.Index) and isinstance(expr.index, A.Literal) and expr.index.type == "string":
-        base = derive(expr.target)
+        base = derive(expr.target, columns)
         return f"{base}_{expr.index.value}" if base else None
     if isinstance(expr, A.Call) and expr.name in NAME_PRESERVING and expr.args:
-        return derive(expr.args[0])
+        return derive(expr.args[0], columns)
     return None
 
 

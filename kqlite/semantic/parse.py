@@ -62,16 +62,24 @@ def parse_operator(binder: "Binder", op: A.Parse, rel: Rel, env: "Env") -> Rel:
     if kind != "regex" and parts and parts[-1].kind == "column":
         pattern += "$"
     quoted = quote_string(pattern)
+
+    def converted(s: str, group: int, ty: str) -> str:
+        return convert.convert(f"regexp_extract({s}, {quoted}, {group})", "string", ty)
+
+    def matched(s: str) -> str:
+        """The pattern matches and every typed capture converts: otherwise the row fails whole."""
+        checks = [f"regexp_matches({s}, {quoted})"]
+        checks += [f"{converted(s, g, ty)} IS NOT NULL" for g, (_, ty) in enumerate(columns, start=1) if ty != "string"]
+        return "(" + " AND ".join(checks) + ")"
+
     cols = list(rel.columns)
     items: list[BExpr] = binder.passthrough(rel)
     names = [c.name for c in cols]
     for group, (name, t) in enumerate(columns, start=1):
         def build(s: str, g=group, ty=t) -> str:
-            text = f"regexp_extract({s}, {quoted}, {g})"
-            matched = f"regexp_matches({s}, {quoted})"
             if ty == "string":
-                return f"CASE WHEN {matched} THEN {text} ELSE '' END"
-            return convert.convert(f"CASE WHEN {matched} THEN {text} END", "string", ty)
+                return f"CASE WHEN {matched(s)} THEN regexp_extract({s}, {quoted}, {g}) ELSE '' END"
+            return f"CASE WHEN {matched(s)} THEN {converted(s, g, ty)} END"
         value = BSql(t, build, (source,))
         if name in names:
             k = names.index(name)
@@ -82,5 +90,5 @@ def parse_operator(binder: "Binder", op: A.Parse, rel: Rel, env: "Env") -> Rel:
             names.append(name)
     out: Rel = rel
     if op.drop_unmatched:
-        out = binder.filter(rel, BSql("bool", lambda s: f"regexp_matches({s}, {quoted})", (source,)))
+        out = binder.filter(rel, BSql("bool", matched, (source,)))
     return binder.project(out, cols, items)

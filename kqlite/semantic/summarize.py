@@ -35,6 +35,8 @@ def _contains_aggregate(e: BExpr) -> bool:
 def summarize(binder: "Binder", aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ...], rel: Rel, env: "Env",
               span: Span) -> Rel:
     row_scope = binder.scope_of(rel, env, windows=False)
+    if len(aggs) == 1 and isinstance(aggs[0].expr, A.Call) and _picks_a_row(aggs[0].expr):
+        return _row_per_group(binder, aggs[0], by, rel, env)
     agg_scope = binder.scope_of(rel, env, aggregates=True, windows=False)
     used: set[str] = set()
     counter = [0]
@@ -105,6 +107,73 @@ def summarize(binder: "Binder", aggs: tuple[A.Assign, ...], by: tuple[A.Assign, 
     if not needs_unpack:
         return agg
     return binder.project(agg, [c for c, _ in outputs], [e for _, e in outputs], keep_order=False)
+
+
+def _picks_a_row(call: A.Call) -> bool:
+    if call.name in ("arg_max", "arg_min"):
+        return True
+    return call.name in ("take_any", "any") and (len(call.args) > 1 or any(isinstance(a, A.Star) for a in call.args))
+
+
+def _row_per_group(binder: "Binder", item: A.Assign, by: tuple[A.Assign, ...], rel: Rel, env: "Env") -> Rel:
+    """summarize arg_max(x, cols) by k: keep the row with the largest x in each group.
+
+    Kusto skips rows where x is null unless the whole group is null (then any row). A
+    row_number() window ordered by x (nulls last) is exactly that, and DuckDB runs it
+    faster than aggregating a struct of every column."""
+    call = item.expr
+    scope = binder.scope_of(rel, env, windows=False)
+    used: set[str] = set()
+    counter = [0]
+    keys: list[tuple[str, BExpr]] = []
+    for key in by:
+        value = binder.exprs.bind(key.expr, scope)
+        name = key.names[0] if key.names else naming.derive(key.expr) or naming.next_column(used, counter)
+        name = naming.unique(name, used)
+        used.add(name)
+        keys.append((name, value))
+    picks_extreme = call.name in ("arg_max", "arg_min")
+    fields: list[tuple[str, BExpr]] = []
+    args = list(call.args)
+    if picks_extreme:
+        if not args:
+            raise KqlTypeError(f"{call.name}() needs the expression to maximize", call.span, code="KQ309")
+        target = binder.exprs.bind(args[0], scope)
+        target_name = (item.names[0] if item.names else naming.derive(args[0])) or (
+            "max_" if call.name == "arg_max" else "min_")
+        fields.append((target_name, target))
+        args = args[1:]
+    key_names = {n for n, _ in keys}
+    for arg in args:
+        if isinstance(arg, A.Star):
+            for c in rel.columns:
+                if c.name not in key_names and c.name not in [f for f, _ in fields]:
+                    fields.append((c.name, BCol(c.type, c.name)))
+            continue
+        value = binder.exprs.bind(arg, scope)
+        fields.append((naming.derive(arg) or naming.next_column(used, counter), value))
+    if picks_extreme:
+        direction = "DESC" if call.name == "arg_max" else "ASC"
+        order_parts = (fields[0][1],)
+
+        def rank(*sqls: str, n_keys=len(keys), direction=direction) -> str:
+            partition = f"PARTITION BY {', '.join(sqls[:n_keys])} " if n_keys else ""
+            return f"row_number() OVER ({partition}ORDER BY {sqls[n_keys]} {direction} NULLS LAST)"
+    else:
+        order_parts = ()
+
+        def rank(*sqls: str, n_keys=len(keys)) -> str:
+            partition = f"PARTITION BY {', '.join(sqls[:n_keys])}" if n_keys else ""
+            return f"row_number() OVER ({partition})"
+    ranked_cols = list(rel.columns) + [Col("__kq_rank", "long")]
+    ranked_items = binder.passthrough(rel) + [BSql("long", rank, tuple(v for _, v in keys) + order_parts)]
+    ranked = binder.project(rel, ranked_cols, ranked_items, keep_order=False)
+    first = binder.filter(ranked, BSql("bool", lambda r: f"({r} = 1)", (BCol("long", "__kq_rank"),)))
+    out_cols, out_items = [], []
+    for name, value in keys + [(naming.unique(n, used | {k for k, _ in keys}), v) for n, v in fields]:
+        out_cols.append(Col(name, value.type))
+        out_items.append(value)
+    return binder.project(first, out_cols, out_items, keep_order=False)
 
 
 def _arg_extreme(binder: "Binder", call: A.Call, item: A.Assign, rel: Rel, scope, key_cols: list[Col],

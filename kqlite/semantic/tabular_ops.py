@@ -177,6 +177,11 @@ class TabularOps:
                 expr = coerce(expr, "string")
             desc = key.direction not in ("asc", "granny-asc")
             nulls_first = (key.nulls == "first") if key.nulls else not desc
+            if expr.type == "real":
+                # DuckDB sorts NaN above +inf; Kusto puts it next to null, below every number
+                null_rank = 0 if nulls_first != desc else 3
+                out.append(OrderKey(BSql("int", lambda x, r=null_rank: (
+                    f"(CASE WHEN {x} IS NULL THEN {r} WHEN isnan({x}) THEN 1 ELSE 2 END)"), (expr,)), desc, False))
             out.append(OrderKey(expr, desc, nulls_first))
         return out
 

@@ -201,6 +201,8 @@ class SqlCompiler:
             origins = dict(rel.origins)
             for c in data_cols:
                 src = inp.column(origins.get(c.name, c.name))
+                if c.name in origins and src is not None and src.type != c.type:
+                    src = None  # a type-split column (x_long, x_int) takes only values of its own type
                 if src is not None and src.type == c.type:
                     items.append(f"{quote_ident(src.name)} AS {quote_ident(c.name)}")
                 elif src is not None and {src.type, c.type} <= {"int", "long", "real", "decimal"}:

@@ -202,9 +202,14 @@ class _Builder(Transformer):
         return A.Union(_span(*children), tuple(rest), params=params)
 
     def mv_expand(self, *children):
+        legacy = bool(children) and isinstance(children[0], Token) and children[0].type == "MVEXPAND"
+        if legacy:
+            children = children[1:]
         params, rest = self._params_then(children)
         items = tuple(c for c in rest if isinstance(c, A.MvExpandItem))
         limit = rest[-1] if rest and not isinstance(rest[-1], A.MvExpandItem) else None
+        if legacy and limit is None:  # the legacy mvexpand stops at 128 values per row
+            limit = A.Literal(_span(*children), 128, "long")
         return A.MvExpand(_span(*children), items, limit, params=params)
 
     def parse(self, *children, drop=False):
@@ -372,6 +377,9 @@ class _Builder(Transformer):
 
     def args(self, *items):
         return list(items)
+
+    def named_arg(self, name, value):
+        return A.Assign(_span(name, value), (name_text(name),), value)
 
     def star(self, tok):
         return A.Star(_tok_span(tok))
