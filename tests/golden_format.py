@@ -11,25 +11,9 @@ import math
 
 import pyarrow as pa
 
+from kqlite.formats import cell_text
 from kqlite.results import kql_types
-from kqlite.syntax.literals import format_datetime_iso, format_timespan, parse_datetime_text, parse_timespan_text
-
-
-def cell_text(value, kql_type: str) -> str:
-    if value is None:
-        return ""
-    if kql_type == "bool":
-        return "true" if value else "false"
-    if kql_type == "datetime":
-        return format_datetime_iso(value)
-    if kql_type == "timespan":
-        ticks = value // dt.timedelta(microseconds=1) * 10 if isinstance(value, dt.timedelta) else int(value.value / 100)
-        return format_timespan(ticks)
-    if kql_type == "real":
-        return repr(float(value)) if not math.isnan(value) else "nan"
-    if kql_type == "dynamic":
-        return json.dumps(json.loads(value), separators=(",", ":"), ensure_ascii=False)
-    return str(value)
+from kqlite.syntax.literals import parse_datetime_text, parse_timespan_text
 
 
 def table_to_csv(table: pa.Table) -> str:

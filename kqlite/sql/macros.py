@@ -68,12 +68,15 @@ MACROS: tuple[str, ...] = (
     f"""kq_bin_datetime_at(ts, us, origin) AS make_timestamp(
         CAST(floor((epoch_us(ts) - epoch_us(origin)) / us) AS BIGINT) * us + epoch_us(origin))""",
     # ---- versions and addresses
-    """kq_version_part(v, i) AS CAST(COALESCE(NULLIF(split_part(v, '.', i), ''), '0') AS HUGEINT)""",
-    """kq_parse_version(v) AS CASE WHEN regexp_full_match(trim(v), '\\d{1,8}(\\.\\d{1,8}){0,3}')
-        THEN CAST(kq_version_part(trim(v), 1) * CAST('1000000000000000000000000' AS HUGEINT)
-                  + kq_version_part(trim(v), 2) * CAST('10000000000000000' AS HUGEINT)
-                  + kq_version_part(trim(v), 3) * 100000000 + kq_version_part(trim(v), 4) AS DECIMAL(38,6))
-        END""",
+    # one regex pass yields all four parts; invalid text leaves part a empty -> null
+    """kq_version_from_parts(p) AS CASE WHEN p.a <> '' THEN CAST(
+            CAST(p.a AS HUGEINT) * CAST('1000000000000000000000000' AS HUGEINT)
+            + CAST(COALESCE(NULLIF(p.b, ''), '0') AS HUGEINT) * CAST('10000000000000000' AS HUGEINT)
+            + CAST(COALESCE(NULLIF(p.c, ''), '0') AS BIGINT) * 100000000
+            + CAST(COALESCE(NULLIF(p.d, ''), '0') AS BIGINT) AS DECIMAL(38,6)) END""",
+    # the subquery makes DuckDB evaluate the regex once; a macro argument is re-evaluated per use
+    """kq_parse_version(v) AS (SELECT kq_version_from_parts(p) FROM (SELECT regexp_extract(trim(v),
+        '^(\\d{1,8})(?:\\.(\\d{1,8}))?(?:\\.(\\d{1,8}))?(?:\\.(\\d{1,8}))?$', ['a', 'b', 'c', 'd']) AS p))""",
     """kq_ipv4_num(ip) AS CASE WHEN regexp_full_match(split_part(trim(ip), '/', 1),
                                                   '(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})')
         THEN CASE WHEN list_max(list_transform(string_split(split_part(trim(ip), '/', 1), '.'),
