@@ -257,7 +257,7 @@ class TabularOps:
         kind_text = str(op.param("kind", "innerunique"))
         kind = JOIN_KINDS.get(kind_text)
         if kind is None:
-            raise KqlSyntaxError(f"unknown join kind '{kind_text}'", op.span,
+            raise KqlSyntaxError(f"unknown join kind '{kind_text}'", op.param_span("kind"),
                                  ["kinds: " + ", ".join(JOIN_KINDS)], code="KQ110")
         right = self._right(op.right, env)
         lkeys, rkeys = self._join_keys(op.on, rel, right, env)
@@ -278,7 +278,8 @@ class TabularOps:
     def visit_Lookup(self, op: A.Lookup, rel: Rel, env: "Env") -> Rel:
         kind = str(op.param("kind", "leftouter"))
         if kind not in ("leftouter", "inner"):
-            raise KqlSyntaxError(f"lookup kind must be leftouter or inner, not '{kind}'", op.span, code="KQ110")
+            raise KqlSyntaxError(f"lookup kind must be leftouter or inner, not '{kind}'", op.param_span("kind"),
+                                 code="KQ110")
         right = self._right(op.right, env)
         lkeys, rkeys = self._join_keys(op.on, rel, right, env)
         outputs = [("left", c.name) for c in rel.columns]

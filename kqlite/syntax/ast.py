@@ -185,6 +185,12 @@ class Operator(Node):
                 return p.value
         return default
 
+    def param_span(self, name: str) -> "Span":
+        for p in self.params:
+            if p.name == name:
+                return p.span
+        return self.span
+
 
 @dataclass(frozen=True, eq=False)
 class Where(Operator):
@@ -430,3 +436,23 @@ class Script(Node):
 
 
 Expr = Node  # any scalar or tabular expression node
+
+
+_SPAN_FIELDS = frozenset({"span", "name_span", "op_span"})
+
+
+def dump(node: Any) -> Any:
+    """A span-free, comparable form of a tree (for round-trip tests and debugging)."""
+    import dataclasses
+
+    if isinstance(node, Node):
+        out = {"node": type(node).__name__}
+        for f in dataclasses.fields(node):
+            if f.name not in _SPAN_FIELDS:
+                out[f.name] = dump(getattr(node, f.name))
+        return out
+    if isinstance(node, (list, tuple)):
+        return [dump(x) for x in node]
+    if isinstance(node, float) and node != node:
+        return "nan"
+    return node

@@ -532,14 +532,57 @@ _TERMINAL_NAMES = {
 }
 
 
+OPERATORS = (
+    "where", "filter", "project", "project-away", "project-keep", "project-rename", "project-reorder", "extend",
+    "summarize", "count", "distinct", "take", "limit", "top", "sort", "order", "join", "lookup", "union",
+    "mv-expand", "mvexpand", "parse", "parse-where", "as", "serialize", "sample", "getschema", "invoke", "render",
+)
+_VALUE_TERMINALS = {"NAME", "NUMBER", "STRING", "REAL", "TIMESPAN", "DATETIME_LIT"}
+
+
+@lru_cache(maxsize=1)
+def _terminal_display() -> dict[str, str]:
+    """Terminal name -> how to show it in a hint ('where' rather than __ANON_3)."""
+    out = dict(_TERMINAL_NAMES)
+    for term in _parser().terminals:
+        if term.name in out:
+            continue
+        if term.pattern.type == "str":
+            out[term.name] = f"'{term.pattern.value}'"
+        else:
+            out[term.name] = term.name.lower().replace("_", " ")
+    return out
+
+
 def _expected_hint(expected: set[str]) -> list[str]:
-    names = sorted({_TERMINAL_NAMES.get(e, e.lower().replace("_", "-") if e.isupper() else e) for e in expected})
-    names = [n for n in names if not n.startswith("__")]
-    if not names:
-        return []
-    if len(names) > 8:
-        names = names[:8] + ["..."]
-    return ["expected " + ", ".join(names)]
+    if _VALUE_TERMINALS <= set(expected):
+        return ["expected a value or an expression"]
+    display = _terminal_display()
+    names = sorted({display.get(e, e) for e in expected})
+    if len(names) > 10:
+        names = names[:10] + ["..."]
+    return ["expected " + ", ".join(names)] if names else []
+
+
+def _acceptable(e: UnexpectedToken) -> set[str]:
+    """The tokens really acceptable where the error is (LALR lookahead sets are merged and wider)."""
+    try:
+        return set(e.interactive_parser.accepts()) - {"$END"} or set(e.expected)
+    except Exception:  # noqa: BLE001 - the precise set is a nicety; fall back to Lark's own
+        return set(e.expected)
+
+
+def _operator_hint(text: str, token) -> list[str] | None:
+    """After '|', a word that is not an operator: suggest the operator meant."""
+    before = text[: token.start_pos].rstrip()
+    if not before.endswith("|") or token.type != "NAME":
+        return None
+    word = str(token.value)
+    if word.lower() in OPERATORS:
+        return [f"operator names are case-sensitive: use '{word.lower()}'"]
+    from ..errors import did_you_mean
+
+    return did_you_mean(word, OPERATORS) or ["operators: " + ", ".join(OPERATORS[:12]) + ", ..."]
 
 
 def parse(text: str) -> A.Script:
@@ -562,7 +605,11 @@ def parse(text: str) -> A.Script:
             raise KqlSyntaxError("unexpected end of query", Span(max(pos - 1, 0), max(pos, 1)),
                                  _expected_hint(e.expected), text=text, code="KQ102") from None
         span = Span(tok.start_pos, tok.end_pos if tok.end_pos is not None else tok.start_pos + 1)
-        raise KqlSyntaxError(f"unexpected '{tok.value}'", span, _expected_hint(e.expected), text=text,
+        operator_hint = _operator_hint(text, tok)
+        if operator_hint is not None:
+            raise KqlSyntaxError(f"unknown operator '{tok.value}'", span, operator_hint, text=text,
+                                 code="KQ114") from None
+        raise KqlSyntaxError(f"unexpected '{tok.value}'", span, _expected_hint(_acceptable(e)), text=text,
                              code="KQ103") from None
     except UnexpectedEOF as e:
         pos = len(text.rstrip())
