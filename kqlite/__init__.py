@@ -37,7 +37,7 @@ def connect(path: str | Path | None = None, **kw: Any) -> Database:
 
 def sample(**kw: Any) -> Database:
     """An in-memory database holding the bundled sample fleet."""
-    from .sample import load_sample
+    from .sample_fleet import load_sample
 
     db = Database(**kw)
     load_sample(db)

@@ -71,7 +71,7 @@ def open_database(args: argparse.Namespace) -> Database:
         return Database(args.db, default_table=args.default_table)
     db = Database(default_table=args.default_table)
     if not args.data:
-        from .sample import load_sample
+        from .sample_fleet import load_sample
 
         load_sample(db)
         return db

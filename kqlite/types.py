@@ -19,13 +19,13 @@ _ALIASES = {
 }
 
 SQL_TYPE = {
-    "bool": "BOOLEAN", "int": "INTEGER", "long": "BIGINT", "real": "DOUBLE", "decimal": "DECIMAL(38,10)",
+    "bool": "BOOLEAN", "int": "INTEGER", "long": "BIGINT", "real": "DOUBLE", "decimal": "DECIMAL(38,6)",
     "string": "VARCHAR", "datetime": "TIMESTAMP", "timespan": "BIGINT", "guid": "UUID", "dynamic": "JSON",
 }
 
 ARROW_TYPE = {
     "bool": pa.bool_(), "int": pa.int32(), "long": pa.int64(), "real": pa.float64(),
-    "decimal": pa.decimal128(38, 10), "string": pa.string(), "datetime": pa.timestamp("us", tz="UTC"),
+    "decimal": pa.decimal128(38, 6), "string": pa.string(), "datetime": pa.timestamp("us", tz="UTC"),
     "timespan": pa.duration("ns"), "guid": pa.string(), "dynamic": pa.string(),
 }
 

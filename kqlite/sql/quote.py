@@ -46,7 +46,7 @@ def quote_literal(value: Any, kql_type: str) -> str:
             return "CAST('inf' AS DOUBLE)" if v > 0 else "CAST('-inf' AS DOUBLE)"
         return f"CAST({v!r} AS DOUBLE)"
     if kql_type == "decimal":
-        return f"CAST({_string(str(decimal.Decimal(value)))} AS DECIMAL(38,10))"
+        return f"CAST({_string(str(decimal.Decimal(value)))} AS DECIMAL(38,6))"
     if kql_type == "datetime":
         if isinstance(value, dt.datetime):
             return f"TIMESTAMP {_string(value.isoformat(sep=' '))}"
