@@ -42,7 +42,7 @@ def _parse_json(a: Sequence[Arg]) -> str:
             f" ELSE CAST(to_json({x.sql}) AS JSON) END")
 
 
-scalar("parse_json", "any", "dynamic", _parse_json, aliases=("todynamic", "toobject"))
+scalar("parse_json", "any", "dynamic", _parse_json, aliases=("todynamic",))
 
 # ---------------------------------------------------------------- logic and nulls
 
@@ -315,7 +315,7 @@ def _now(a: Sequence[Arg], now_sql: str = "", **_) -> str:
     return now_sql
 
 
-scalar("now", "timespan?", "datetime", _now, aliases=("utcnow",))
+scalar("now", "timespan?", "datetime", _now)
 scalar("ago", "timespan", "datetime",
        lambda a, now_sql="", **_: f"({now_sql} - to_microseconds(CAST(({a[0].sql}) // 10 AS BIGINT)))")
 

@@ -96,6 +96,8 @@ MACROS: tuple[str, ...] = (
     """kq_json_type(j) AS CASE json_type(j) WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'dictionary'
         WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'long' WHEN 'UBIGINT' THEN 'long'
         WHEN 'DOUBLE' THEN 'real' WHEN 'BOOLEAN' THEN 'bool' WHEN 'NULL' THEN 'null' ELSE 'null' END""",
+    """kq_bag_to_array(j) AS CASE WHEN json_type(j) = 'OBJECT' THEN CAST(to_json(list_transform(json_keys(j),
+        lambda k: json_array(k, json_extract(j, '$."' || replace(k, '"', '\\"') || '"')))) AS JSON) ELSE j END""",
     """kq_json_items(j) AS CASE json_type(j) WHEN 'ARRAY' THEN CAST(json_extract(j, '$[*]') AS JSON[])
         WHEN 'OBJECT' THEN list_transform(json_keys(j), lambda k: CAST(json_object(k, json_extract(j, '$."' || replace(k, '"', '\\"') || '"')) AS JSON))
         WHEN 'NULL' THEN [CAST(NULL AS JSON)]

@@ -35,9 +35,11 @@ def quote_literal(value: Any, kql_type: str) -> str:
         return _string(str(value))
     if kql_type == "bool":
         return "TRUE" if value else "FALSE"
-    if kql_type in ("int", "long", "timespan"):
-        v = int(value)
-        return str(v) if -(2**31) < v < 2**31 else f"CAST({v} AS BIGINT)"
+    if kql_type == "int":
+        return f"CAST({int(value)} AS INTEGER)"
+    if kql_type in ("long", "timespan"):
+        # Kusto's integer literals are 64-bit: a bare SQL literal would be INTEGER and overflow in arithmetic
+        return f"CAST({int(value)} AS BIGINT)"
     if kql_type == "real":
         v = float(value)
         if math.isnan(v):
