@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..errors import KqlTypeError
 from .registry import Arg, aggregate, numeric_result, same
 
 
@@ -84,8 +85,14 @@ def nearest_rank(value: str, percent: str) -> str:
     return (f"{values}[greatest(CAST(ceil(({percent}) / 100.0 * count({value})) AS BIGINT), 1)]")
 
 
-aggregate("percentile", "number const", same(0), lambda a: nearest_rank(a[0].sql, a[1].sql))
+def _percent_type(types: Sequence[str]) -> str:
+    if any(t not in ("int", "long", "real", "decimal") for t in types[1:]):
+        raise KqlTypeError("percentages must be numbers, e.g. percentile(x, 95)")
+    return types[0]
+
+
+aggregate("percentile", "quantity const", _percent_type, lambda a: nearest_rank(a[0].sql, a[1].sql))
 # arg_max / arg_min / percentiles produce several columns: the binder expands them (see semantic/summarize.py)
 aggregate("arg_max", "any any*", same(0), lambda a: "", column="")
 aggregate("arg_min", "any any*", same(0), lambda a: "", column="")
-aggregate("percentiles", "number const const*", same(0), lambda a: "", column="percentile")
+aggregate("percentiles", "quantity const const*", _percent_type, lambda a: "", column="percentile")

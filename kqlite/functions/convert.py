@@ -89,9 +89,9 @@ def convert(sql: str, src: str, dst: str) -> str:
         if src == "bool":
             return f"CAST({sql} AS {SQL_TYPE[dst]})"
         if src == "datetime":
-            return f"(epoch_us({sql}) * 10 + 621355968000000000)"
+            return f"TRY_CAST(epoch_us({sql}) * 10 + 621355968000000000 AS {SQL_TYPE[dst]})"
         if src == "timespan":
-            return f"CAST({sql} AS {SQL_TYPE[dst]})"
+            return f"TRY_CAST({sql} AS {SQL_TYPE[dst]})"
     if dst in ("real", "decimal"):
         if src == "string":
             return f"TRY_CAST(NULLIF(trim({sql}), '') AS {SQL_TYPE[dst]})"

@@ -9,6 +9,7 @@ Parameter kinds (coercions are applied by the binder before the builder runs):
   number    int/long/real/decimal            integer   int/long (real truncated)
   datetime  datetime                         timespan  timespan
   bool      bool                             dynamic   anything; scalars are wrapped as JSON
+  quantity  a number or a timespan
   const     a constant, available as .value  table     not used by scalar functions
 A trailing `?` marks an optional parameter, a trailing `*` repeats the last kind.
 """

@@ -190,6 +190,8 @@ scalar("extract", "string integer string const?", "string", _extract)
 
 def _extract_all(a: Sequence[Arg], **_) -> str:
     pattern, text = (a[0], a[-1])
+    if not (pattern.is_const and pattern.type == "string"):
+        raise KqlTypeError("extract_all() needs the regular expression as a constant string")
     groups = _regex_groups(pattern)
     if groups > 1:
         names = ", ".join(f"regexp_extract_all({text.sql}, {pattern.sql}, {g})" for g in range(1, groups + 1))
@@ -247,7 +249,7 @@ scalar("gettype", "any", "string",
 
 # ---------------------------------------------------------------- math
 
-scalar("abs", "any", same(0), "abs({0})")
+scalar("abs", "quantity", same(0), "abs({0})")
 scalar("sqrt", "number", "real", "CASE WHEN {0} >= 0 THEN sqrt({0}) END")
 scalar("exp", "number", "real", "exp({0})")
 scalar("exp2", "number", "real", "pow(2, {0})")
@@ -260,7 +262,7 @@ scalar("sign", "number", same(0), "sign({0})")
 scalar("pi", "", "real", "pi()")
 scalar("ceiling", "number", same(0), "ceil({0})")
 scalar("round", "number integer?", "real",
-       lambda a: f"round(CAST({a[0].sql} AS DOUBLE), {a[1].sql if len(a) > 1 else 0})")
+       lambda a: f"round(CAST({a[0].sql} AS DOUBLE), CAST({a[1].sql if len(a) > 1 else 0} AS INTEGER))")
 scalar("min_of", "any any any*", lambda t: _unify(t), lambda a: "least(" + ", ".join(x.sql for x in a) + ")")
 scalar("max_of", "any any any*", lambda t: _unify(t), lambda a: "greatest(" + ", ".join(x.sql for x in a) + ")")
 scalar("rand", "integer?", "real", lambda a: f"floor(random() * {a[0].sql})" if a else "random()")
@@ -288,10 +290,20 @@ def _bin(a: Sequence[Arg]) -> str:
     return f"floor(({x.sql}) / ({size.sql})) * ({size.sql})"
 
 
+_NUMBERS = ("int", "long", "real", "decimal")
+
+
 def _bin_type(types: Sequence[str]) -> str:
-    if types[0] in ("int", "long") and types[1] == "real":
-        return "real"
-    return types[0]
+    """bin(value, size): numbers by numbers, datetimes and timespans by timespans."""
+    value, size = types[0], types[1]
+    if len(types) > 2 and types[2] != value and not (types[2] in _NUMBERS and value in _NUMBERS):
+        raise KqlTypeError(f"bin_at's fixed point must be {value} like the value, not {types[2]}")
+    if value in _NUMBERS and size in _NUMBERS:
+        return "real" if "real" in (value, size) else value
+    if value in ("datetime", "timespan") and size == "timespan":
+        return value
+    raise KqlTypeError(f"cannot bin a {value} by a {size}: numbers bin by numbers, datetimes and timespans by "
+                       "timespans")
 
 
 scalar("bin", "any any", _bin_type, _bin, aliases=("floor",))
@@ -569,6 +581,18 @@ def _range(a: Sequence[Arg]) -> str:
             f"lambda i: ({start.sql}) + i * ({step}))) AS JSON)")
 
 
-scalar("range", "any any any?", "dynamic", _range)
+def _range_type(types: Sequence[str]) -> str:
+    start, stop = types[0], types[1]
+    step = types[2] if len(types) > 2 else "long"
+    same_kind = (start in _NUMBERS and stop in _NUMBERS) or start == stop
+    if same_kind and start in _NUMBERS and step in _NUMBERS:
+        return "dynamic"
+    if same_kind and start in ("datetime", "timespan") and step == "timespan" and len(types) > 2:
+        return "dynamic"
+    raise KqlTypeError(f"range() needs numeric bounds and step, or datetime/timespan bounds and a timespan step; "
+                       f"got {', '.join(types)}")
+
+
+scalar("range", "any any any?", _range_type, _range)
 
 __all__ = ["EPOCH_OFFSET_US"]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .registry import Arg, same, window
+from ..errors import KqlTypeError
+from .registry import Arg, window
+
+
+def _shift_type(types: Sequence[str]) -> str:
+    """prev/next: the column's type; a default must have it too."""
+    numbers = ("int", "long", "real", "decimal")
+    if len(types) > 2 and types[2] != types[0] and not (types[2] in numbers and types[0] in numbers):
+        raise KqlTypeError(f"the default of prev()/next() must be {types[0]} like the value, not {types[2]}")
+    return types[0]
 
 
 def _row_number(a: Sequence[Arg], over: str = "", **_) -> str:
@@ -22,7 +31,7 @@ def _shift(fn: str):
 
 
 window("row_number", "integer? bool?", "long", _row_number)
-window("prev", "any integer? any?", same(0), _shift("lag"))
-window("next", "any integer? any?", same(0), _shift("lead"))
-window("row_cumsum", "number bool?", same(0),
+window("prev", "any integer? any?", _shift_type, _shift("lag"))
+window("next", "any integer? any?", _shift_type, _shift("lead"))
+window("row_cumsum", "number bool?", lambda t: t[0],
        lambda a, over="", **_: f"sum({a[0].sql}) OVER ({over} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)")

@@ -242,10 +242,21 @@ class ExpressionBinder:
         if inner.uses_window:
             scope.uses_window = True
         try:
-            if fn.name == "extract" and len(args) == 4 and isinstance(args[3], BLit):
-                rtype = str(args[3].value)  # extract(..., typeof(T)) returns T
+            if fn.name == "extract" and len(args) == 4:
+                from ..types import normalize
+
+                rtype = normalize(str(args[3].value)) if isinstance(args[3], BLit) else None
+                if rtype is None:
+                    raise KqlTypeError("the 4th argument of extract() is a type: typeof(long), typeof(datetime) ...",
+                                       node.args[3].span, code="KQ311")
             else:
                 rtype = fn.result_type([a.type for a in args])
+            # builders check constant arguments (date parts, formats, patterns): run one now so that
+            # their errors point at this call instead of surfacing later without a position
+            from ..functions.registry import Arg
+
+            fn.build([Arg("x", a.type, a.value if isinstance(a, BLit) else None, isinstance(a, BLit)) for a in args],
+                     now_sql="now", over="")
         except KqlTypeError as e:
             e.span = e.span or node.span
             raise
@@ -262,10 +273,15 @@ class ExpressionBinder:
             return operators.coerce(arg, "string")
         if kind == "dynamic":
             return operators.coerce(arg, "dynamic")
-        if kind in ("number", "integer"):
+        if kind == "quantity":
+            if t in NUMERIC or t == "timespan":
+                return arg
+            if t == "dynamic":
+                return operators.coerce(arg, "real")
+        elif kind in ("number", "integer"):
             if t == "dynamic":
                 return operators.coerce(arg, "real" if kind == "number" else "long")
-            if t in NUMERIC or (t == "bool" and kind == "number"):
+            if t in NUMERIC:
                 if kind == "integer" and t not in INTEGER:
                     return operators.coerce(arg, "long")
                 return arg
@@ -316,5 +332,5 @@ def _describe(node: A.Node) -> str:
 
 
 def _kind_text(kind: str) -> str:
-    return {"number": "a number", "integer": "an integer", "datetime": "a datetime", "timespan": "a timespan",
+    return {"number": "a number", "integer": "an integer", "quantity": "a number or a timespan", "datetime": "a datetime", "timespan": "a timespan",
             "bool": "a bool", "string": "a string", "dynamic": "dynamic"}.get(kind, kind)

@@ -69,10 +69,15 @@ def summarize(binder: "Binder", aggs: tuple[A.Assign, ...], by: tuple[A.Assign, 
         if call is not None and call.name == "percentiles":
             needs_unpack = True
             value = binder.exprs.bind(call.args[0], row_scope)
+            if value.type not in ("int", "long", "real", "decimal", "timespan", "datetime"):
+                raise KqlTypeError(f"percentiles() needs numbers, timespans or datetimes, not {value.type}",
+                                   call.args[0].span, code="KQ311")
+            if len(call.args) < 2:
+                raise KqlTypeError("percentiles() needs at least one percentage", call.span, code="KQ309")
             base = naming.derive(call.args[0]) or ""
             for j, p_node in enumerate(call.args[1:]):
                 p = binder.exprs.bind(p_node, row_scope)
-                if not isinstance(p, BLit):
+                if not isinstance(p, BLit) or p.type not in ("int", "long", "real", "decimal") or p.value is None:
                     raise KqlTypeError("percentiles() needs constant percentages", p_node.span, code="KQ310")
                 pct = p.value
                 label = str(pct).replace(".", "_")

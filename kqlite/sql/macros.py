@@ -80,9 +80,9 @@ MACROS: tuple[str, ...] = (
     """kq_ipv4_num(ip) AS CASE WHEN regexp_full_match(split_part(trim(ip), '/', 1),
                                                   '(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})')
         THEN CASE WHEN list_max(list_transform(string_split(split_part(trim(ip), '/', 1), '.'),
-                                               lambda p: CAST(p AS BIGINT))) <= 255
+                                               lambda p: TRY_CAST(p AS BIGINT))) <= 255
              THEN list_reduce(list_transform(string_split(split_part(trim(ip), '/', 1), '.'),
-                                             lambda p: CAST(p AS BIGINT)), lambda a, b: a * 256 + b) END
+                                             lambda p: TRY_CAST(p AS BIGINT)), lambda a, b: a * 256 + b) END
         END""",
     """kq_ipv4_prefix(ip) AS CASE WHEN contains(ip, '/') THEN TRY_CAST(split_part(ip, '/', 2) AS BIGINT)
         ELSE 32 END""",
