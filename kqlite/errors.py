@@ -7,8 +7,8 @@ the caret picture used by the CLI, the REPL and the notebook; `str()` is one lin
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Span:
     start: int
     end: int
 
-    def __or__(self, other: "Span | None") -> "Span":
+    def __or__(self, other: Span | None) -> Span:
         if other is None:
             return self
         return Span(min(self.start, other.start), max(self.end, other.end))
@@ -56,7 +56,7 @@ class KqlError(Exception):
         if code:
             self.code = code
 
-    def with_text(self, text: str, source: str | None = None) -> "KqlError":
+    def with_text(self, text: str, source: str | None = None) -> KqlError:
         """Attach the query text (done once, where the text is known)."""
         if self.text is None:
             self.text = text

@@ -7,7 +7,6 @@ Values print as Kusto prints them: datetimes ISO 8601 UTC with Z, timespans as
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import math

@@ -55,7 +55,7 @@ def test_result_schema_carries_kql_types():
     assert kql_types(t) == ["bool", "int", "long", "real", "string", "datetime", "timespan", "guid", "dynamic",
                             "decimal"]
     row = t.to_pylist()[0]
-    assert row["d"] == dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    assert row["d"] == dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     assert row["ts"] == dt.timedelta(minutes=90)
     assert json.loads(row["dy"]) == [1]
     assert t.schema.field("ts").type == pa.duration("ns")

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from golden_format import _canon, _equal
 
 import kqlite
-from golden_format import _canon, _equal
 from kqlite.formats import cell_text
 from kqlite.functions.registry import all_functions
 from kqlite.results import kql_types

@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from golden_format import compare, table_to_csv
 
 import kqlite
-from golden_format import compare, table_to_csv
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.parent for p in GOLDEN.glob("*/*/query.kql"))

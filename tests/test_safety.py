@@ -61,12 +61,14 @@ def test_catalog_tables_are_not_reachable(db):
 
 
 def test_external_access_is_locked(db):
+    import duckdb
+
     con = db._con
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.Error):
         con.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall()
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.Error):
         con.execute("SET enable_external_access = true")
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.Error):
         con.execute("INSTALL httpfs")
 
 

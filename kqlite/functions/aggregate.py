@@ -3,7 +3,7 @@ is the value Kusto gives for empty input (see the summarize docs' default-values
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import KqlTypeError
 from .registry import Arg, aggregate, numeric_result, same

@@ -16,8 +16,9 @@ A trailing `?` marks an optional parameter, a trailing `*` repeats the last kind
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 DOCS = "https://learn.microsoft.com/kusto/query/"
 

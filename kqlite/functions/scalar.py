@@ -6,7 +6,7 @@ Templates use {0}, {1}... for the compiled arguments; callables get the `Arg` li
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import KqlTypeError
 from ..sql.macros import EPOCH_OFFSET_US

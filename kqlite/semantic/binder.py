@@ -5,16 +5,38 @@ summarize by summarize.py, and the less common operators by operators_tabular.py
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from ..errors import KqlError, KqlNameError, KqlSyntaxError, KqlTypeError, KqlUnsupportedError, Span, did_you_mean
+from ..errors import (
+    KqlError,
+    KqlNameError,
+    KqlSyntaxError,
+    KqlTypeError,
+    KqlUnsupportedError,
+    Span,
+    did_you_mean,
+)
 from ..syntax import ast as A
 from ..types import normalize
 from . import naming
 from .expressions import ExpressionBinder, Scope
 from .plan import (
-    BCol, BExpr, BLit, Col, Filter, Limit, Materialized, Order, OrderKey, Projection, RangeRel, Rel, Table, Values,
+    BCol,
+    BExpr,
+    BLit,
+    Col,
+    Filter,
+    Limit,
+    Materialized,
+    Order,
+    OrderKey,
+    Projection,
+    RangeRel,
+    Rel,
+    Table,
+    Values,
 )
 
 TABULAR_FUNCTIONS = ("materialize", "view", "table")
@@ -23,7 +45,7 @@ TABULAR_FUNCTIONS = ("materialize", "view", "table")
 class Env:
     """Let-bound names: ('scalar', BExpr) | ('table', Rel) | ('function', FunctionValue)."""
 
-    def __init__(self, parent: "Env | None" = None):
+    def __init__(self, parent: Env | None = None):
         self.parent = parent
         self.names: dict[str, tuple[str, Any]] = {}
 
@@ -91,7 +113,7 @@ class Binder:
     def __init__(self, catalog: Catalog, params: Mapping[str, Any] | None = None, now: dt.datetime | None = None):
         self.catalog = catalog
         self.params = dict(params or {})
-        self.now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        self.now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         self.exprs = ExpressionBinder(self)
         self.render: tuple[str, dict[str, Any]] | None = None
         self._depth = 0

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class Scope:
     """What an expression can see: the current row's columns and the let-bound names."""
 
-    env: "Env"
+    env: Env
     columns: dict[str, str] = field(default_factory=dict)
     aggregates: bool = False  # inside summarize
     windows: bool = True
@@ -30,7 +30,7 @@ class Scope:
 
 
 class ExpressionBinder:
-    def __init__(self, binder: "Binder"):
+    def __init__(self, binder: Binder):
         self.binder = binder
 
     # ------------------------------------------------------------ entry
@@ -185,13 +185,17 @@ class ExpressionBinder:
             if isinstance(b, BLit) and b.type == "dynamic" and isinstance(b.value, list):
                 terms.extend(BLit("string", "" if v is None else str(v)) for v in b.value)
             elif b.type == "dynamic":
-                joiner = "len(list_filter" if op == "has_any" else "len(list_filter"
-                left_s = operators.coerce(left, "string")
-                want = "> 0" if op == "has_any" else "= len(CAST(json_extract({1}, '$[*]') AS VARCHAR[]))"
-                return BSql("bool", lambda s, arr, want=want: (
-                    f"({joiner}(CAST(json_extract({arr}, '$[*]') AS JSON[]), lambda t: regexp_matches({s}, "
-                    f"'(?i)(?:^|[^0-9A-Za-z])' || regexp_escape(json_extract_string(t, '$')) || '(?:$|[^0-9A-Za-z])'))) "
-                    + want.replace("{1}", arr) + ")"), (left_s, b))
+                # terms known only at run time: count the terms that match as whole terms
+                match_any = op == "has_any"
+
+                def build(s: str, arr: str, match_any: bool = match_any) -> str:
+                    terms_sql = f"CAST(json_extract({arr}, '$[*]') AS JSON[])"
+                    term = "regexp_escape(json_extract_string(t, '$'))"
+                    hits = (f"len(list_filter({terms_sql}, lambda t: regexp_matches({s}, "
+                            f"'(?i)(?:^|[^0-9A-Za-z])' || {term} || '(?:$|[^0-9A-Za-z])')))")
+                    return f"({hits} > 0)" if match_any else f"({hits} = len({terms_sql}))"
+
+                return BSql("bool", build, (operators.coerce(left, "string"), b))
             else:
                 terms.append(operators.coerce(b, "string"))
         if not terms:

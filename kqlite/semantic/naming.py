@@ -11,7 +11,7 @@ NAME_PRESERVING = frozenset({
 })
 
 
-def derive(expr: A.Node, columns: "set[str] | dict | None" = None) -> str | None:
+def derive(expr: A.Node, columns: set[str] | dict | None = None) -> str | None:
     """The name Kusto derives from an expression, or None (then Column1..., print_N...).
 
     Only column references give names: a let-bound value does not (`print x` where x is

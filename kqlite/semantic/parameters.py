@@ -36,7 +36,7 @@ def parameter_value(name: str, kql_type: str, value: Any) -> Any:
             return decimal.Decimal(str(value))
         if t == "datetime":
             if isinstance(value, dt.datetime):
-                return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+                return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
             if isinstance(value, dt.date):
                 return dt.datetime(value.year, value.month, value.day)
             return parse_datetime_text(str(value))

@@ -23,7 +23,7 @@ _TYPE_PATTERN = {
 }
 
 
-def parse_operator(binder: "Binder", op: A.Parse, rel: Rel, env: "Env") -> Rel:
+def parse_operator(binder: Binder, op: A.Parse, rel: Rel, env: Env) -> Rel:
     source = coerce(binder.exprs.bind(op.expr, binder.scope_of(rel, env)), "string")
     kind = str(op.param("kind", "simple"))
     if kind not in ("simple", "regex", "relaxed"):

@@ -6,8 +6,9 @@ a defined order, the keys of that order. Bound expressions know their KQL type.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 # ---------------------------------------------------------------- expressions
 
@@ -50,7 +51,7 @@ class BSql(BExpr):
 class BScalarQuery(BExpr):
     """toscalar(T | ...): the first column of the first row."""
 
-    rel: "Rel"
+    rel: Rel
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +59,7 @@ class BInQuery(BExpr):
     """x in (T | project y)"""
 
     left: BExpr
-    rel: "Rel"
+    rel: Rel
     negated: bool
     case_insensitive: bool
 

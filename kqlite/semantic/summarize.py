@@ -32,7 +32,7 @@ def _contains_aggregate(e: BExpr) -> bool:
     return any(_contains_aggregate(a) for a in getattr(e, "args", ()) if isinstance(a, BExpr))
 
 
-def summarize(binder: "Binder", aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ...], rel: Rel, env: "Env",
+def summarize(binder: Binder, aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ...], rel: Rel, env: Env,
               span: Span) -> Rel:
     row_scope = binder.scope_of(rel, env, windows=False)
     if len(aggs) == 1 and isinstance(aggs[0].expr, A.Call) and _picks_a_row(aggs[0].expr):
@@ -120,7 +120,7 @@ def _picks_a_row(call: A.Call) -> bool:
     return call.name in ("take_any", "any") and (len(call.args) > 1 or any(isinstance(a, A.Star) for a in call.args))
 
 
-def _row_per_group(binder: "Binder", item: A.Assign, by: tuple[A.Assign, ...], rel: Rel, env: "Env") -> Rel:
+def _row_per_group(binder: Binder, item: A.Assign, by: tuple[A.Assign, ...], rel: Rel, env: Env) -> Rel:
     """summarize arg_max(x, cols) by k: keep the row with the largest x in each group.
 
     Kusto skips rows where x is null unless the whole group is null (then any row). A
@@ -157,19 +157,14 @@ def _row_per_group(binder: "Binder", item: A.Assign, by: tuple[A.Assign, ...], r
             continue
         value = binder.exprs.bind(arg, scope)
         fields.append((naming.derive(arg) or naming.next_column(used, counter), value))
-    if picks_extreme:
-        direction = "DESC" if call.name == "arg_max" else "ASC"
-        order_parts = (fields[0][1],)
+    n_keys = len(keys)
+    order_parts: tuple[BExpr, ...] = (fields[0][1],) if picks_extreme else ()
+    direction = "DESC" if call.name == "arg_max" else "ASC"
 
-        def rank(*sqls: str, n_keys=len(keys), direction=direction) -> str:
-            partition = f"PARTITION BY {', '.join(sqls[:n_keys])} " if n_keys else ""
-            return f"row_number() OVER ({partition}ORDER BY {sqls[n_keys]} {direction} NULLS LAST)"
-    else:
-        order_parts = ()
-
-        def rank(*sqls: str, n_keys=len(keys)) -> str:
-            partition = f"PARTITION BY {', '.join(sqls[:n_keys])}" if n_keys else ""
-            return f"row_number() OVER ({partition})"
+    def rank(*sqls: str) -> str:
+        partition = f"PARTITION BY {', '.join(sqls[:n_keys])}" if n_keys else ""
+        order = f" ORDER BY {sqls[n_keys]} {direction} NULLS LAST" if picks_extreme else ""
+        return f"row_number() OVER ({partition}{order})"
     ranked_cols = list(rel.columns) + [Col("__kq_rank", "long")]
     ranked_items = binder.passthrough(rel) + [BSql("long", rank, tuple(v for _, v in keys) + order_parts)]
     ranked = binder.project(rel, ranked_cols, ranked_items, keep_order=False)
@@ -181,7 +176,7 @@ def _row_per_group(binder: "Binder", item: A.Assign, by: tuple[A.Assign, ...], r
     return binder.project(first, out_cols, out_items, keep_order=False)
 
 
-def _arg_extreme(binder: "Binder", call: A.Call, item: A.Assign, rel: Rel, scope, key_cols: list[Col],
+def _arg_extreme(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, scope, key_cols: list[Col],
                  used: set[str], hidden: str):
     """arg_max(x, a, b) / arg_max(x, *): the row where x is largest, as columns x, a, b (or all)."""
     if len(call.args) < 1:

@@ -14,7 +14,20 @@ from . import naming
 from .expressions import Scope
 from .operators import coerce
 from .plan import (
-    BCol, BExpr, BLit, BSql, Col, Distinct, JoinRel, MvExpandRel, OrderKey, Rel, Sample, Serialize, UnionRel, Values,
+    BCol,
+    BExpr,
+    BLit,
+    BSql,
+    Col,
+    Distinct,
+    JoinRel,
+    MvExpandRel,
+    OrderKey,
+    Rel,
+    Sample,
+    Serialize,
+    UnionRel,
+    Values,
 )
 
 if TYPE_CHECKING:
@@ -29,24 +42,24 @@ JOIN_KINDS = {
 
 
 class TabularOps:
-    def __init__(self, binder: "Binder"):
+    def __init__(self, binder: Binder):
         self.b = binder
 
-    def apply(self, op: A.Operator, rel: Rel, env: "Env") -> Rel:
+    def apply(self, op: A.Operator, rel: Rel, env: Env) -> Rel:
         method = getattr(self, f"visit_{type(op).__name__}", None)
         if method is None:
             raise KqlUnsupportedError(f"the {type(op).__name__.lower()} operator is not supported", op.span)
         return method(op, rel, env)
 
     # ------------------------------------------------------------ filtering and columns
-    def visit_Where(self, op: A.Where, rel: Rel, env: "Env") -> Rel:
+    def visit_Where(self, op: A.Where, rel: Rel, env: Env) -> Rel:
         pred = self.b.exprs.bind(op.predicate, self.b.scope_of(rel, env))
         if pred.type not in ("bool", "dynamic"):
             raise KqlTypeError(f"where needs a bool predicate, not {pred.type}", op.predicate.span,
                                ["compare it with something, e.g. x == ..."], code="KQ318")
         return self.b.filter(rel, coerce(pred, "bool"))
 
-    def _assignments(self, items, rel: Rel, env: "Env", used: set[str], counter: list[int]):
+    def _assignments(self, items, rel: Rel, env: Env, used: set[str], counter: list[int]):
         scope = self.b.scope_of(rel, env)
         out: list[tuple[str, BExpr]] = []
         for item in items:
@@ -59,7 +72,7 @@ class TabularOps:
             out.append((name, value))
         return out
 
-    def visit_Project(self, op: A.Project, rel: Rel, env: "Env") -> Rel:
+    def visit_Project(self, op: A.Project, rel: Rel, env: Env) -> Rel:
         used: set[str] = set(rel.column_names())
         pairs = self._assignments(op.items, rel, env, used, [0])
         seen: set[str] = set()
@@ -70,7 +83,7 @@ class TabularOps:
             seen.add(name)
         return self.b.project(rel, [Col(n, e.type) for n, e in pairs], [e for _, e in pairs])
 
-    def visit_Extend(self, op: A.Extend, rel: Rel, env: "Env") -> Rel:
+    def visit_Extend(self, op: A.Extend, rel: Rel, env: Env) -> Rel:
         cols = list(rel.columns)
         items: list[BExpr] = self.b.passthrough(rel)
         used = set(rel.column_names())
@@ -106,17 +119,17 @@ class TabularOps:
             out.extend(h for h in hits if h not in out)
         return out
 
-    def visit_ProjectAway(self, op: A.ProjectAway, rel: Rel, env: "Env") -> Rel:
+    def visit_ProjectAway(self, op: A.ProjectAway, rel: Rel, env: Env) -> Rel:
         drop = set(self._match(op.patterns, rel, "project-away"))
         keep = [c for c in rel.columns if c.name not in drop]
         return self.b.project(rel, keep, [BCol(c.type, c.name) for c in keep])
 
-    def visit_ProjectKeep(self, op: A.ProjectKeep, rel: Rel, env: "Env") -> Rel:
+    def visit_ProjectKeep(self, op: A.ProjectKeep, rel: Rel, env: Env) -> Rel:
         wanted = set(self._match(op.patterns, rel, "project-keep"))
         keep = [c for c in rel.columns if c.name in wanted]
         return self.b.project(rel, keep, [BCol(c.type, c.name) for c in keep])
 
-    def visit_ProjectRename(self, op: A.ProjectRename, rel: Rel, env: "Env") -> Rel:
+    def visit_ProjectRename(self, op: A.ProjectRename, rel: Rel, env: Env) -> Rel:
         mapping: dict[str, str] = {}
         names = rel.column_names()
         for new, old in op.pairs:
@@ -127,7 +140,7 @@ class TabularOps:
         cols = [Col(mapping.get(c.name, c.name), c.type) for c in rel.columns]
         return self.b.project(rel, cols, [BCol(c.type, c.name) for c in rel.columns], keep_order=False)
 
-    def visit_ProjectReorder(self, op: A.ProjectReorder, rel: Rel, env: "Env") -> Rel:
+    def visit_ProjectReorder(self, op: A.ProjectReorder, rel: Rel, env: Env) -> Rel:
         ordered: list[str] = []
         for pattern, direction in op.items:
             hits = self._match((pattern,), rel, "project-reorder")
@@ -141,17 +154,17 @@ class TabularOps:
         return self.b.project(rel, cols, [BCol(c.type, c.name) for c in cols])
 
     # ------------------------------------------------------------ aggregation
-    def visit_Summarize(self, op: A.Summarize, rel: Rel, env: "Env") -> Rel:
+    def visit_Summarize(self, op: A.Summarize, rel: Rel, env: Env) -> Rel:
         from .summarize import summarize
 
         return summarize(self.b, op.aggregates, op.by, rel, env, op.span)
 
-    def visit_Count(self, op: A.Count, rel: Rel, env: "Env") -> Rel:
+    def visit_Count(self, op: A.Count, rel: Rel, env: Env) -> Rel:
         from .summarize import count_rows
 
         return count_rows(rel)
 
-    def visit_Distinct(self, op: A.Distinct, rel: Rel, env: "Env") -> Rel:
+    def visit_Distinct(self, op: A.Distinct, rel: Rel, env: Env) -> Rel:
         if op.items is None:
             return Distinct(rel.columns, input=rel)
         from .summarize import summarize
@@ -159,16 +172,16 @@ class TabularOps:
         return summarize(self.b, (), op.items, rel, env, op.span)
 
     # ------------------------------------------------------------ rows and order
-    def _count(self, node: A.Node, env: "Env") -> BExpr:
+    def _count(self, node: A.Node, env: Env) -> BExpr:
         value = self.b.exprs.bind(node, Scope(env))
         if value.type not in ("int", "long", "real"):
             raise KqlTypeError(f"the row count must be a number, not {value.type}", node.span, code="KQ319")
         return coerce(value, "long")
 
-    def visit_Take(self, op: A.Take, rel: Rel, env: "Env") -> Rel:
+    def visit_Take(self, op: A.Take, rel: Rel, env: Env) -> Rel:
         return self.b.limit(rel, self._count(op.count, env))
 
-    def _sort_keys(self, keys: tuple[A.SortKey, ...], rel: Rel, env: "Env") -> list[OrderKey]:
+    def _sort_keys(self, keys: tuple[A.SortKey, ...], rel: Rel, env: Env) -> list[OrderKey]:
         scope = self.b.scope_of(rel, env)
         out = []
         for key in keys:
@@ -185,30 +198,30 @@ class TabularOps:
             out.append(OrderKey(expr, desc, nulls_first))
         return out
 
-    def visit_Sort(self, op: A.Sort, rel: Rel, env: "Env") -> Rel:
+    def visit_Sort(self, op: A.Sort, rel: Rel, env: Env) -> Rel:
         return self.b.order(rel, self._sort_keys(op.keys, rel, env))
 
-    def visit_Top(self, op: A.Top, rel: Rel, env: "Env") -> Rel:
+    def visit_Top(self, op: A.Top, rel: Rel, env: Env) -> Rel:
         ordered = self.b.order(rel, self._sort_keys(op.keys, rel, env))
         return self.b.limit(ordered, self._count(op.count, env))
 
-    def visit_Sample(self, op: A.Sample, rel: Rel, env: "Env") -> Rel:
+    def visit_Sample(self, op: A.Sample, rel: Rel, env: Env) -> Rel:
         count = self._count(op.count, env)
         if not isinstance(count, BLit):
             raise KqlTypeError("sample needs a constant row count", op.count.span, code="KQ319")
         return Sample(rel.columns, input=rel, count=int(count.value or 0))
 
-    def visit_Serialize(self, op: A.Serialize, rel: Rel, env: "Env") -> Rel:
+    def visit_Serialize(self, op: A.Serialize, rel: Rel, env: Env) -> Rel:
         serialized = Serialize(rel.columns, input=rel, order=rel.order)
         if op.items:
             return self.visit_Extend(A.Extend(op.span, op.items), serialized, env)
         return serialized
 
     # ------------------------------------------------------------ joins and unions
-    def _right(self, node: A.Node, env: "Env") -> Rel:
+    def _right(self, node: A.Node, env: Env) -> Rel:
         return self.b.tabular(node, env)
 
-    def _join_keys(self, on: tuple[A.Node, ...], left: Rel, right: Rel, env: "Env") -> tuple[list[str], list[str]]:
+    def _join_keys(self, on: tuple[A.Node, ...], left: Rel, right: Rel, env: Env) -> tuple[list[str], list[str]]:
         lcols, rcols = left.column_names(), right.column_names()
         lkeys, rkeys = [], []
 
@@ -253,7 +266,7 @@ class TabularOps:
                                    ["convert one side first, e.g. extend key = tostring(...)"], code="KQ320")
         return lkeys, rkeys
 
-    def visit_Join(self, op: A.Join, rel: Rel, env: "Env") -> Rel:
+    def visit_Join(self, op: A.Join, rel: Rel, env: Env) -> Rel:
         kind_text = str(op.param("kind", "innerunique"))
         kind = JOIN_KINDS.get(kind_text)
         if kind is None:
@@ -275,7 +288,7 @@ class TabularOps:
         return JoinRel(tuple(cols), left=rel, right=right, kind=kind, left_keys=tuple(lkeys),
                        right_keys=tuple(rkeys), outputs=tuple(outputs))
 
-    def visit_Lookup(self, op: A.Lookup, rel: Rel, env: "Env") -> Rel:
+    def visit_Lookup(self, op: A.Lookup, rel: Rel, env: Env) -> Rel:
         kind = str(op.param("kind", "leftouter"))
         if kind not in ("leftouter", "inner"):
             raise KqlSyntaxError(f"lookup kind must be leftouter or inner, not '{kind}'", op.param_span("kind"),
@@ -295,11 +308,11 @@ class TabularOps:
         return JoinRel(tuple(cols), left=rel, right=right, kind="leftouter" if kind == "leftouter" else "inner",
                        left_keys=tuple(lkeys), right_keys=tuple(rkeys), outputs=tuple(outputs))
 
-    def visit_Union(self, op: A.Union, rel: Rel, env: "Env") -> Rel:
+    def visit_Union(self, op: A.Union, rel: Rel, env: Env) -> Rel:
         inputs: list[tuple[str, Rel]] = []
         if not (isinstance(rel, Values) and not rel.columns and not rel.rows):
             inputs.append((self.b.labels.get(id(rel)) or getattr(rel, "name", "union_arg0"), rel))
-        for i, item in enumerate(op.tables):
+        for item in op.tables:
             if isinstance(item, A.Name) and "*" in item.name:
                 names = [n for n in self.b.catalog.tables if fnmatch.fnmatchcase(n, item.name)]
                 for n in sorted(names):
@@ -345,7 +358,7 @@ class TabularOps:
                         source_names=tuple(n for n, _ in inputs), origins=tuple(sorted(origin.items())))
 
     # ------------------------------------------------------------ dynamic expansion and parsing
-    def visit_MvExpand(self, op: A.MvExpand, rel: Rel, env: "Env") -> Rel:
+    def visit_MvExpand(self, op: A.MvExpand, rel: Rel, env: Env) -> Rel:
         scope = self.b.scope_of(rel, env)
         expand: list[tuple[str, BExpr, str | None]] = []
         for item in op.items:
@@ -382,25 +395,25 @@ class TabularOps:
         return MvExpandRel(tuple(cols), input=rel, expand=tuple(expand), index_column=str(index) if index else None,
                            limit=limit)
 
-    def visit_Parse(self, op: A.Parse, rel: Rel, env: "Env") -> Rel:
+    def visit_Parse(self, op: A.Parse, rel: Rel, env: Env) -> Rel:
         from .parse import parse_operator
 
         return parse_operator(self.b, op, rel, env)
 
     # ------------------------------------------------------------ the rest
-    def visit_As(self, op: A.As, rel: Rel, env: "Env") -> Rel:
+    def visit_As(self, op: A.As, rel: Rel, env: Env) -> Rel:
         env.define(op.name, "table", rel)
         self.b.labels[id(rel)] = op.name
         return rel
 
-    def visit_GetSchema(self, op: A.GetSchema, rel: Rel, env: "Env") -> Rel:
+    def visit_GetSchema(self, op: A.GetSchema, rel: Rel, env: Env) -> Rel:
         cols = (Col("ColumnName", "string"), Col("ColumnOrdinal", "int"), Col("DataType", "string"),
                 Col("ColumnType", "string"))
         rows = tuple((BLit("string", c.name), BLit("int", i), BLit("string", SYSTEM_TYPE[c.type]),
                       BLit("string", c.type)) for i, c in enumerate(rel.columns))
         return Values(cols, rows=rows)
 
-    def visit_Invoke(self, op: A.Invoke, rel: Rel, env: "Env") -> Rel:
+    def visit_Invoke(self, op: A.Invoke, rel: Rel, env: Env) -> Rel:
         from .binder import Env as _Env
 
         binding = env.lookup(op.call.name)
@@ -416,7 +429,7 @@ class TabularOps:
             raise KqlTypeError(f"'{op.call.name}' does not return a table", op.call.span, code="KQ302")
         return result
 
-    def visit_Render(self, op: A.Render, rel: Rel, env: "Env") -> Rel:
+    def visit_Render(self, op: A.Render, rel: Rel, env: Env) -> Rel:
         known = {"table", "timechart", "linechart", "barchart", "columnchart", "piechart", "areachart",
                  "stackedareachart", "scatterchart", "anomalychart", "card", "pivotchart", "treemap", "ladderchart",
                  "timepivot"}
@@ -434,7 +447,7 @@ def _inline(value: BExpr, cols: list[Col], items: list[BExpr]) -> BExpr:
     def sub(e: Any) -> Any:
         if isinstance(e, BCol) and e.qualifier is None:
             return by_name.get(e.name, e)
-        if hasattr(e, "args") and isinstance(getattr(e, "args"), tuple):
+        if hasattr(e, "args") and isinstance(e.args, tuple):
             new_args = tuple(sub(a) for a in e.args)
             if any(n is not o for n, o in zip(new_args, e.args)):
                 import dataclasses

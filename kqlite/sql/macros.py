@@ -65,7 +65,7 @@ MACROS: tuple[str, ...] = (
     # ---- time
     f"""kq_bin_datetime(ts, us) AS make_timestamp(
         CAST(floor((epoch_us(ts) + {EPOCH_OFFSET_US}) / us) AS BIGINT) * us - {EPOCH_OFFSET_US})""",
-    f"""kq_bin_datetime_at(ts, us, origin) AS make_timestamp(
+    """kq_bin_datetime_at(ts, us, origin) AS make_timestamp(
         CAST(floor((epoch_us(ts) - epoch_us(origin)) / us) AS BIGINT) * us + epoch_us(origin))""",
     # ---- versions and addresses
     # one regex pass yields all four parts; invalid text leaves part a empty -> null

@@ -44,7 +44,7 @@ class Side(Node):
 class Member(Node):
     """a.b"""
 
-    target: "Expr"
+    target: Expr
     name: str
 
 
@@ -52,8 +52,8 @@ class Member(Node):
 class Index(Node):
     """a[0], a['b']"""
 
-    target: "Expr"
-    index: "Expr"
+    target: Expr
+    index: Expr
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +66,7 @@ class Call(Node):
     """f(a, b)"""
 
     name: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     name_span: Span = field(repr=False)
 
 
@@ -75,8 +75,8 @@ class BinaryOp(Node):
     """a + b, a == b, a has b, a and b ..."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     op_span: Span = field(repr=False)
 
 
@@ -85,7 +85,7 @@ class UnaryOp(Node):
     """-a"""
 
     op: str
-    operand: "Expr"
+    operand: Expr
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,8 +93,8 @@ class InList(Node):
     """a in (1, 2), a !in~ (T | project x), a has_any ('x', 'y')"""
 
     op: str
-    left: "Expr"
-    items: tuple["Expr", ...]
+    left: Expr
+    items: tuple[Expr, ...]
     op_span: Span = field(repr=False)
 
 
@@ -103,9 +103,9 @@ class Between(Node):
     """a between (lo .. hi)"""
 
     negated: bool
-    left: "Expr"
-    low: "Expr"
-    high: "Expr"
+    left: Expr
+    low: Expr
+    high: Expr
 
 
 # ---------------------------------------------------------------- tabular expressions
@@ -115,8 +115,8 @@ class Between(Node):
 class Pipe(Node):
     """source | op | op ... ; source is None for a headless pipeline (`where x` alone)."""
 
-    source: "Expr | None"
-    ops: tuple["Operator", ...]
+    source: Expr | None
+    ops: tuple[Operator, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,14 +132,14 @@ class Datatable(Node):
     """datatable(a:long, b:string) [1, 'x', ...]"""
 
     columns: tuple[ColumnDecl, ...]
-    values: tuple["Expr", ...]
+    values: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, eq=False)
 class Print(Node):
     """print x = 1, 2"""
 
-    items: tuple["Assign", ...]
+    items: tuple[Assign, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,9 +147,9 @@ class Range(Node):
     """range x from a to b step c"""
 
     column: str
-    start: "Expr"
-    stop: "Expr"
-    step: "Expr"
+    start: Expr
+    stop: Expr
+    step: Expr
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,7 +157,7 @@ class Assign(Node):
     """`expr`, `name = expr` or `(a, b) = expr` in project/extend/summarize/print."""
 
     names: tuple[str, ...]  # empty when unnamed
-    expr: "Expr"
+    expr: Expr
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,7 +170,7 @@ class OpParam(Node):
 
 @dataclass(frozen=True, eq=False)
 class SortKey(Node):
-    expr: "Expr"
+    expr: Expr
     direction: str | None  # 'asc' | 'desc' | None
     nulls: str | None  # 'first' | 'last' | None
 
@@ -185,7 +185,7 @@ class Operator(Node):
                 return p.value
         return default
 
-    def param_span(self, name: str) -> "Span":
+    def param_span(self, name: str) -> Span:
         for p in self.params:
             if p.name == name:
                 return p.span
@@ -196,7 +196,7 @@ class Operator(Node):
 class Where(Operator):
     """T | where predicate"""
 
-    predicate: "Expr"
+    predicate: Expr
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,14 +265,14 @@ class Distinct(Operator):
 class Take(Operator):
     """T | take n"""
 
-    count: "Expr"
+    count: Expr
 
 
 @dataclass(frozen=True, eq=False)
 class Top(Operator):
     """T | top n by expr [asc|desc] [nulls first|last]"""
 
-    count: "Expr"
+    count: Expr
     keys: tuple[SortKey, ...]
 
 
@@ -287,29 +287,29 @@ class Sort(Operator):
 class Join(Operator):
     """T | join kind=K (U) on a, $left.b == $right.c"""
 
-    right: "Expr"
-    on: tuple["Expr", ...]
+    right: Expr
+    on: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, eq=False)
 class Lookup(Operator):
     """T | lookup kind=K (U) on a"""
 
-    right: "Expr"
-    on: tuple["Expr", ...]
+    right: Expr
+    on: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, eq=False)
 class Union(Operator):
     """T | union kind=outer withsource=S U, V"""
 
-    tables: tuple["Expr", ...]
+    tables: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, eq=False)
 class MvExpandItem(Node):
     name: str | None
-    expr: "Expr"
+    expr: Expr
     to_type: str | None
 
 
@@ -318,7 +318,7 @@ class MvExpand(Operator):
     """T | mv-expand a, b to typeof(long) limit n"""
 
     items: tuple[MvExpandItem, ...]
-    limit: "Expr | None"
+    limit: Expr | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -332,7 +332,7 @@ class ParsePart(Node):
 class Parse(Operator):
     """T | parse [kind=regex] expr with "lit" col:type * ..."""
 
-    expr: "Expr"
+    expr: Expr
     pattern: tuple[ParsePart, ...]
     drop_unmatched: bool  # parse-where
 
@@ -355,7 +355,7 @@ class Serialize(Operator):
 class Sample(Operator):
     """T | sample n"""
 
-    count: "Expr"
+    count: Expr
 
 
 @dataclass(frozen=True, eq=False)
@@ -387,7 +387,7 @@ class Param(Node):
 
     name: str
     type: str  # a KQL scalar type name, or 'table'
-    default: "Expr | None"
+    default: Expr | None
     columns: tuple[ColumnDecl, ...] | None = None  # for table params with a schema
 
 
@@ -396,8 +396,8 @@ class FunctionDef(Node):
     """(params) { let ...; body }"""
 
     params: tuple[Param, ...]
-    lets: tuple["Let", ...]
-    body: "Expr"
+    lets: tuple[Let, ...]
+    body: Expr
 
 
 @dataclass(frozen=True, eq=False)
@@ -405,7 +405,7 @@ class Let(Node):
     """let name = value"""
 
     name: str
-    value: "Expr | FunctionDef"
+    value: Expr | FunctionDef
     name_span: Span = field(repr=False)
 
 
@@ -425,7 +425,7 @@ class SetOption(Node):
 
 @dataclass(frozen=True, eq=False)
 class QueryStatement(Node):
-    body: "Expr"
+    body: Expr
 
 
 @dataclass(frozen=True, eq=False)

@@ -145,7 +145,7 @@ def parse_datetime_text(text: str) -> dt.datetime | None:
 
 def _to_naive_utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -181,7 +181,7 @@ def format_timespan(ticks: int) -> str:
 def format_datetime_iso(value: dt.datetime) -> str:
     """ISO 8601 UTC with Z; fraction only when non-zero, trailing zeros dropped."""
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     out = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")
     if value.microsecond:
         out += ("." + f"{value.microsecond:06d}").rstrip("0")
