@@ -138,25 +138,7 @@ def _row_per_group(binder: Binder, item: A.Assign, by: tuple[A.Assign, ...], rel
         used.add(name)
         keys.append((name, value))
     picks_extreme = call.name in ("arg_max", "arg_min")
-    fields: list[tuple[str, BExpr]] = []
-    args = list(call.args)
-    if picks_extreme:
-        if not args:
-            raise KqlTypeError(f"{call.name}() needs the expression to maximize", call.span, code="KQ309")
-        target = binder.exprs.bind(args[0], scope)
-        target_name = (item.names[0] if item.names else naming.derive(args[0])) or (
-            "max_" if call.name == "arg_max" else "min_")
-        fields.append((target_name, target))
-        args = args[1:]
-    key_names = {n for n, _ in keys}
-    for arg in args:
-        if isinstance(arg, A.Star):
-            for c in rel.columns:
-                if c.name not in key_names and c.name not in [f for f, _ in fields]:
-                    fields.append((c.name, BCol(c.type, c.name)))
-            continue
-        value = binder.exprs.bind(arg, scope)
-        fields.append((naming.derive(arg) or naming.next_column(used, counter), value))
+    fields = _returned_fields(binder, call, item, rel, scope, {n for n, _ in keys}, used, counter, picks_extreme)
     n_keys = len(keys)
     order_parts: tuple[BExpr, ...] = (fields[0][1],) if picks_extreme else ()
     direction = "DESC" if call.name == "arg_max" else "ASC"
@@ -176,26 +158,36 @@ def _row_per_group(binder: Binder, item: A.Assign, by: tuple[A.Assign, ...], rel
     return binder.project(first, out_cols, out_items, keep_order=False)
 
 
-def _arg_extreme(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, scope, key_cols: list[Col],
-                 used: set[str], hidden: str):
-    """arg_max(x, a, b) / arg_max(x, *): the row where x is largest, as columns x, a, b (or all)."""
-    if len(call.args) < 1:
-        raise KqlTypeError(f"{call.name}() needs the expression to maximize and the columns to return", call.span,
-                           code="KQ309")
-    target = binder.exprs.bind(call.args[0], scope)
-    target_name = item.names[0] if item.names else naming.derive(call.args[0]) or (
-        f"{'max' if call.name == 'arg_max' else 'min'}_")
-    fields: list[tuple[str, BExpr]] = [(target_name, target)]
-    key_names = {c.name for c in key_cols}
-    for arg in call.args[1:]:
+def _returned_fields(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, scope, key_names: set[str],
+                     used: set[str], counter: list[int], picks_extreme: bool) -> list[tuple[str, BExpr]]:
+    """The columns arg_max(x, a, *) / take_any(a, *) return: (name, expression), x first.
+
+    `*` means every input column not already returned and not a group key."""
+    fields: list[tuple[str, BExpr]] = []
+    args = list(call.args)
+    if picks_extreme:
+        if not args:
+            raise KqlTypeError(f"{call.name}() needs the expression to maximize", call.span, code="KQ309")
+        target = binder.exprs.bind(args[0], scope)
+        target_name = (item.names[0] if item.names else naming.derive(args[0])) or (
+            "max_" if call.name == "arg_max" else "min_")
+        fields.append((target_name, target))
+        args = args[1:]
+    for arg in args:
         if isinstance(arg, A.Star):
             for c in rel.columns:
                 if c.name not in key_names and c.name not in [f for f, _ in fields]:
                     fields.append((c.name, BCol(c.type, c.name)))
             continue
         value = binder.exprs.bind(arg, scope)
-        name = naming.derive(arg) or naming.next_column(used, [0])
-        fields.append((name, value))
+        fields.append((naming.derive(arg) or naming.next_column(used, counter), value))
+    return fields
+
+
+def _arg_extreme(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, scope, key_cols: list[Col],
+                 used: set[str], hidden: str):
+    """arg_max(x, a, b) / arg_max(x, *): the row where x is largest, as columns x, a, b (or all)."""
+    fields = _returned_fields(binder, call, item, rel, scope, {c.name for c in key_cols}, used, [0], True)
     results = []
     struct_fields = []
     for i, (name, value) in enumerate(fields):
@@ -212,4 +204,4 @@ def _arg_extreme(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, scope, 
         packed = ", ".join(f"{quote_ident(f)} := {v}" for (f, _), v in zip(struct_fields, values))
         return f"{fn_name}(struct_pack({packed}), {target_sql})"
 
-    return results, BSql("dynamic", build, (target, *[v for _, v in struct_fields]), aggregate=True)
+    return results, BSql("dynamic", build, (fields[0][1], *[v for _, v in struct_fields]), aggregate=True)
