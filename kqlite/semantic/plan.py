@@ -94,6 +94,13 @@ class Rel:
                 return c
         return None
 
+    def col(self, name: str) -> Col:
+        """A column the caller knows is there (already checked against column_names())."""
+        found = self.column(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
 
 @dataclass(frozen=True, eq=False)
 class Table(Rel):

@@ -127,6 +127,7 @@ def _row_per_group(binder: Binder, item: A.Assign, by: tuple[A.Assign, ...], rel
     row_number() window ordered by x (nulls last) is exactly that, and DuckDB runs it
     faster than aggregating a struct of every column."""
     call = item.expr
+    assert isinstance(call, A.Call)
     scope = binder.scope_of(rel, env, windows=False)
     used: set[str] = set()
     counter = [0]

@@ -150,7 +150,7 @@ class TabularOps:
                 hits = sorted(hits, reverse=True)
             ordered.extend(h for h in hits if h not in ordered)
         rest = [n for n in rel.column_names() if n not in ordered]
-        cols = [rel.column(n) for n in ordered + rest]
+        cols = [rel.col(n) for n in ordered + rest]
         return self.b.project(rel, cols, [BCol(c.type, c.name) for c in cols])
 
     # ------------------------------------------------------------ aggregation
@@ -260,7 +260,7 @@ class TabularOps:
         for node in on:
             add(node)
         for lk, rk in zip(lkeys, rkeys):
-            lt, rt = left.column(lk).type, right.column(rk).type
+            lt, rt = left.col(lk).type, right.col(rk).type
             if lt != rt and not (lt in ("int", "long") and rt in ("int", "long")):
                 raise KqlTypeError(f"join keys have different types: {lk} is {lt}, {rk} is {rt}", on[0].span,
                                    ["convert one side first, e.g. extend key = tostring(...)"], code="KQ320")
@@ -311,7 +311,7 @@ class TabularOps:
     def visit_Union(self, op: A.Union, rel: Rel, env: Env) -> Rel:
         inputs: list[tuple[str, Rel]] = []
         if not (isinstance(rel, Values) and not rel.columns and not rel.rows):
-            inputs.append((self.b.labels.get(id(rel)) or getattr(rel, "name", "union_arg0"), rel))
+            inputs.append((self.b.labels.get(id(rel)) or str(getattr(rel, "name", "union_arg0")), rel))
         for item in op.tables:
             if isinstance(item, A.Name) and "*" in item.name:
                 names = [n for n in self.b.catalog.tables if fnmatch.fnmatchcase(n, item.name)]
@@ -333,7 +333,7 @@ class TabularOps:
         columns: list[Col] = []
         if kind == "inner":
             common = [c for c in inputs[0][1].columns
-                      if all(r.column(c.name) is not None and r.column(c.name).type == c.type for _, r in inputs)]
+                      if all(c in r.columns for _, r in inputs)]
             columns = list(common)
         else:
             taken = set(types_by_name)
@@ -348,7 +348,7 @@ class TabularOps:
         source = op.param("withsource")
         out_cols = ([Col(str(source), "string")] if source else []) + columns
         # which input column feeds each output column: the same name, or name_type for split names
-        origin = {}
+        origin: dict[str, str] = {}
         for name, types in types_by_name.items():
             if len(types) > 1:
                 for c in columns:

@@ -225,10 +225,11 @@ class SqlCompiler:
         for c in rel.columns:
             if c.name in expanded:
                 elem = f"__kq_items{expanded[c.name]}[__kq_idx + 1]"
-                if types[c.name]:
+                to_type = types[c.name]
+                if to_type:
                     from ..functions.convert import dynamic_to
 
-                    elem = dynamic_to(elem, types[c.name])
+                    elem = dynamic_to(elem, to_type)
                 items.append(f"{elem} AS {quote_ident(c.name)}")
             elif c.name == rel.index_column:
                 items.append(f"CAST(__kq_idx AS BIGINT) AS {quote_ident(c.name)}")

@@ -12,7 +12,7 @@ import math
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
@@ -37,7 +37,7 @@ _TYPED_LITERALS = {
 
 
 def _tok_span(tok: Token) -> Span:
-    return Span(tok.start_pos, tok.end_pos)
+    return Span(tok.start_pos or 0, tok.end_pos or 0)
 
 
 def _span(*items: Any) -> Span:
@@ -588,16 +588,17 @@ def _operator_hint(text: str, token) -> list[str] | None:
 def parse(text: str) -> A.Script:
     """KQL text -> Script AST, or KqlSyntaxError with a span."""
     try:
-        return _parser().parse(text)
+        return cast(A.Script, _parser().parse(text))
     except UnexpectedCharacters as e:
-        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        pos = e.pos_in_stream or 0
+        ch = text[pos] if pos < len(text) else ""
         msg = f"unexpected character {ch!r}"
         hints = []
         if ch in ('"', "'"):
             msg, hints = "unterminated string literal", ["close the string on the same line, or use ```...``` for multi-line text"]
         elif ch == "!":
             hints = ["'!' only appears in operators such as !=, !~, !has, !contains, !in; use not(...) to negate"]
-        raise KqlSyntaxError(msg, Span(e.pos_in_stream, e.pos_in_stream + 1), hints, text=text, code="KQ101") from None
+        raise KqlSyntaxError(msg, Span(pos, pos + 1), hints, text=text, code="KQ101") from None
     except UnexpectedToken as e:
         tok = e.token
         if tok.type == "$END":
