@@ -217,6 +217,10 @@ class ExpressionBinder:
                 raise KqlTypeError(f"'{name}' returns a table, not a scalar", node.span, code="KQ302")
             return result
         fn = lookup(name)
+        if fn is not None and name == "tostring" and len(node.args) == 1:
+            arg = self.bind(node.args[0], scope)
+            if isinstance(arg, BPath):
+                return operators.coerce(arg, "string")
         if fn is None:
             names = list(all_functions()) + scope.env.function_names()
             hints = did_you_mean(name, names)

@@ -9,7 +9,7 @@ from ..errors import KqlTypeError, Span
 from ..functions import convert
 from ..sql.quote import quote_string
 from ..types import NUMERIC, common_numeric
-from .plan import BExpr, BLit, BSql
+from .plan import BExpr, BLit, BPath, BSql
 
 TERM_BOUNDARY_START = "(?:^|[^0-9A-Za-z])"
 TERM_BOUNDARY_END = "(?:$|[^0-9A-Za-z])"
@@ -23,6 +23,9 @@ def coerce(expr: BExpr, target: str) -> BExpr:
     """An implicit conversion (dynamic -> scalar, scalar -> dynamic, int -> long ...)."""
     if expr.type == target:
         return expr
+    if target == "string" and isinstance(expr, BPath) and not expr.as_text:
+        text = BPath("string", expr.base, expr.steps, as_text=True)
+        return _sql("string", lambda s: f"COALESCE({s}, '')", text)
     src = expr.type
     return _sql(target, lambda s: convert.convert(s, src, target), expr)
 

@@ -218,3 +218,4 @@ class BPath(BExpr):
 
     base: BExpr
     steps: tuple[Any, ...]
+    as_text: bool = False  # read the value as text (json_extract_string): tostring(d.a) in one step

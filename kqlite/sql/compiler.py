@@ -97,8 +97,9 @@ class SqlCompiler:
                     sql = (f"json_extract({sql}, CASE WHEN {idx} < 0 THEN '$[#' || CAST({idx} AS VARCHAR) || ']' "
                            f"ELSE '$[' || CAST({idx} AS VARCHAR) || ']' END)")
         if const:
-            sql = f"json_extract({sql}, {quote_string('$' + const)})"
-        return sql
+            fn = "json_extract_string" if e.as_text else "json_extract"
+            return f"{fn}({sql}, {quote_string('$' + const)})"
+        return f"json_extract_string({sql}, '$')" if e.as_text else sql
 
     def order_by(self, keys: tuple[P.OrderKey, ...] | None, qualifier: str = "") -> str:
         parts = []
@@ -139,8 +140,15 @@ class SqlCompiler:
 
     def rel_Projection(self, rel: P.Projection) -> str:
         over = self._over(rel.input)
-        items = ", ".join(f"{self.expr(e, over)} AS {quote_ident(c.name)}" for c, e in zip(rel.columns, rel.items))
-        return f"SELECT {items} FROM {self.rel(rel.input)}"
+        pairs = list(zip(rel.columns, rel.items))
+        head = ""
+        inputs = rel.input.columns
+        if inputs and len(pairs) > len(inputs) and all(
+                isinstance(e, P.BCol) and e.qualifier is None and e.name == c.name == i.name
+                for (c, e), i in zip(pairs, inputs)):
+            head, pairs = "*, ", pairs[len(inputs):]  # extend: every input column passes through unchanged
+        items = ", ".join(f"{self.expr(e, over)} AS {quote_ident(c.name)}" for c, e in pairs)
+        return f"SELECT {head}{items} FROM {self.rel(rel.input)}"
 
     def rel_Aggregate(self, rel: P.Aggregate) -> str:
         exprs = list(rel.keys) + list(rel.aggregates)
