@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ..syntax import ast as A
 
-# functions whose unnamed result takes the name of their first argument (`by bin(TimeGenerated, 1h)`)
+# functions whose unnamed result takes the name of their first argument (`by bin(TimeGenerated, 1h)`);
+# Kusto's own binder marks these so (conversions, bin, split); others such as tolower give Column1
 NAME_PRESERVING = frozenset({
     "bin", "floor", "bin_at", "tostring", "toint", "tolong", "todouble", "toreal", "todecimal", "tobool",
-    "toboolean", "todatetime", "totimespan", "toguid", "todynamic", "parse_json", "toupper", "tolower",
+    "toboolean", "todatetime", "totimespan", "toguid", "todynamic", "parse_json", "split",
 })
 
 
@@ -23,7 +24,7 @@ def derive(expr: A.Node, columns: set[str] | dict | None = None) -> str | None:
             return expr.name
         base = derive(expr.target, columns)
         return f"{base}_{expr.name}" if base else None
-    if isinstance(expr, A.Index) and isinstance(expr.index, A.Literal) and expr.index.type == "string":
+    if isinstance(expr, A.Index) and isinstance(expr.index, A.Literal) and expr.index.type in ("string", "long"):
         base = derive(expr.target, columns)
         return f"{base}_{expr.index.value}" if base else None
     if isinstance(expr, A.Call) and expr.name in NAME_PRESERVING and expr.args:
