@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import duckdb
 import pyarrow as pa
 
+from . import stored_functions
 from .errors import KqlDataError, KqlError, KqlNameError, KqlRuntimeError, Span
 from .results import KQL_TYPE_KEY, Result, to_kql_arrow
 from .semantic.binder import Binder, BoundQuery, Catalog
@@ -32,7 +33,7 @@ class Database:
     """A KQL database over DuckDB. Queries only read; user text never reaches SQL unquoted."""
 
     def __init__(self, path: str | Path | None = None, *, default_table: str = "Resources",
-                 now: dt.datetime | None = None):
+                 now: dt.datetime | None = None, functions: str | Path | None = None, library: bool = True):
         self.path = str(path) if path else None
         if self.path and not Path(self.path).exists():
             raise KqlDataError(f"no such database file: {self.path}", path=self.path)
@@ -43,6 +44,10 @@ class Database:
         self._types: dict[str, dict[str, str]] = {}
         self.catalog = Catalog(default_table=default_table)
         self.fixed_now = now
+        if library:
+            self.catalog.functions.update(stored_functions.library())
+        if functions is not None:
+            self.add_functions(functions)
         self._load_store_schema()
         self._con.execute("SET enable_external_access = false")
         self._con.execute("SET lock_configuration = true")
@@ -101,6 +106,28 @@ class Database:
             finally:
                 self._con.unregister(view)
         self.catalog.tables[name] = Table(tuple(columns), name=name)
+
+    # ------------------------------------------------------------ stored functions
+    @property
+    def functions(self) -> dict[str, stored_functions.StoredFunction]:
+        """The stored functions queries can call: the shipped library plus any added folders."""
+        return dict(self.catalog.functions)
+
+    def add_functions(self, folder: str | Path) -> list[str]:
+        """Load every function file of a folder; a name already known is replaced."""
+        loaded = stored_functions.load_folder(folder)
+        self.catalog.functions.update(loaded)
+        return sorted(loaded)
+
+    def run_file(self, path: str | Path, params: Mapping[str, Any] | None = None) -> list[Result]:
+        """Run a saved `.kql` script (declare query_parameters, lets, one or more queries)."""
+        text = Path(path).read_text(encoding="utf-8-sig")
+        try:
+            return self.execute(text, params)
+        except KqlError as e:
+            if e.source == "query":
+                e.source = str(path)
+            raise
 
     # ------------------------------------------------------------ queries
     def _bind(self, text: str, params: Mapping[str, Any] | None) -> tuple[list[BoundQuery], dt.datetime]:

@@ -84,6 +84,8 @@ class FunctionValue:
     definition: A.FunctionDef
     env: Env
     name: str
+    source: str | None = None  # a stored function's file text, for drawing errors inside its body
+    path: str = "query"
 
 
 @dataclass
@@ -100,7 +102,7 @@ class Catalog:
 
     tables: dict[str, Table] = field(default_factory=dict)
     default_table: str = "Resources"
-    functions: dict[str, A.FunctionDef] = field(default_factory=dict)
+    functions: dict[str, Any] = field(default_factory=dict)  # name -> stored_functions.StoredFunction
 
     def find(self, name: str) -> Table | None:
         if name in self.tables:
@@ -116,7 +118,7 @@ class Binder:
         self.now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         self.exprs = ExpressionBinder(self)
         self.render: tuple[str, dict[str, Any]] | None = None
-        self._depth = 0
+        self._calls: list[str] = []  # the user functions being expanded, outermost first
         self.labels: dict[int, str] = {}  # relation -> the name `as` gave it (union withsource)
         from .tabular_ops import TabularOps
 
@@ -125,8 +127,8 @@ class Binder:
     # ------------------------------------------------------------ statements
     def bind_script(self, script: A.Script) -> list[BoundQuery]:
         env = Env()
-        for name, fdef in self.catalog.functions.items():
-            env.define(name, "function", FunctionValue(fdef, env, name))
+        for name, stored in self.catalog.functions.items():
+            env.define(name, "function", FunctionValue(stored.definition, env, name, stored.source, stored.path))
         results: list[BoundQuery] = []
         declared: set[str] = set()
         for stmt in script.statements:
@@ -332,36 +334,17 @@ class Binder:
     # ------------------------------------------------------------ user functions
     def expand_function(self, call: A.Call, fv: FunctionValue, env: Env, scope: Scope | None) -> BExpr | Rel:
         """Inline a let-defined or stored function: bind its body with the arguments."""
+        if fv.name in self._calls:
+            cycle = " -> ".join(self._calls[self._calls.index(fv.name):] + [fv.name])
+            raise KqlTypeError(f"functions call each other in a cycle: {cycle}", call.span,
+                               ["a function cannot call itself, directly or through others"], code="KQ316")
+        local, defaults = self._bind_arguments(call, fv, env, scope)  # errors here point into the caller's text
         fdef = fv.definition
-        self._depth += 1
+        self._calls.append(fv.name)
         try:
-            if self._depth > 64:
-                raise KqlTypeError(f"function '{fv.name}' calls itself too deeply (recursion is not allowed)",
-                                   call.span, code="KQ316")
-            params = fdef.params
-            positional = [a for a in call.args if not isinstance(a, A.Assign)]
-            named = {a.names[0]: a.expr for a in call.args if isinstance(a, A.Assign)}
-            for name, value in named.items():
-                if name not in [p.name for p in params]:
-                    raise KqlNameError(f"{fv.name}() has no parameter '{name}'", value.span, [_signature(fv)],
-                                       code="KQ210")
-            if len(positional) > len(params):
-                raise KqlTypeError(f"{fv.name}() takes at most {len(params)} arguments, got {len(call.args)}",
-                                   call.span, [_signature(fv)], code="KQ309")
-            local = Env(fv.env)
-            arg_scope = scope or Scope(env)
-            for i, p in enumerate(params):
-                arg = positional[i] if i < len(positional) else named.get(p.name)
-                if arg is not None:
-                    if p.type == "table":
-                        local.define(p.name, "table", self.tabular(arg, env))
-                    else:
-                        local.define(p.name, "scalar", self._param_value(p, self.exprs.bind(arg, arg_scope), arg))
-                elif p.default is not None:
-                    local.define(p.name, "scalar", self.exprs.bind(p.default, Scope(fv.env)))
-                else:
-                    raise KqlTypeError(f"{fv.name}() is missing argument '{p.name}'", call.span, [_signature(fv)],
-                                       code="KQ309")
+            for p in defaults:
+                assert p.default is not None
+                local.define(p.name, "scalar", self._param_value(p, self.exprs.bind(p.default, Scope(fv.env)), p))
             for let in fdef.lets:
                 self.bind_let(let, local)
             rel = self.try_tabular(fdef.body, local)
@@ -370,14 +353,42 @@ class Binder:
             body_scope = Scope(local, scope.columns if scope else {}, windows=scope.windows if scope else True)
             return self.exprs.bind(fdef.body, body_scope)
         except KqlError as e:
-            if e.span is not None and not (fdef.span.start <= e.span.start <= fdef.span.end) and e.span.start >= 0:
-                raise
-            if e.span is None or e.span.start < 0 or fdef.span.start <= e.span.start <= fdef.span.end:
-                if self.catalog.functions.get(fv.name) is fdef:
-                    e.hints.append(f"in stored function {fv.name}")
+            if fv.source is not None and e.text is None:  # the span points into the function's own file
+                e.with_text(fv.source, fv.path)
+                e.hints.append(f"in stored function {fv.name}, called from the query")
             raise
         finally:
-            self._depth -= 1
+            self._calls.pop()
+
+    def _bind_arguments(self, call: A.Call, fv: FunctionValue, env: Env, scope: Scope | None
+                        ) -> tuple[Env, list[A.Param]]:
+        """The function's parameters bound to the call's arguments; also the ones left to their defaults."""
+        params = fv.definition.params
+        positional = [a for a in call.args if not isinstance(a, A.Assign)]
+        named = {a.names[0]: a.expr for a in call.args if isinstance(a, A.Assign)}
+        for name, value in named.items():
+            if name not in [p.name for p in params]:
+                raise KqlNameError(f"{fv.name}() has no parameter '{name}'", value.span, [_signature(fv)],
+                                   code="KQ210")
+        if len(positional) > len(params):
+            raise KqlTypeError(f"{fv.name}() takes at most {len(params)} arguments, got {len(call.args)}",
+                               call.span, [_signature(fv)], code="KQ309")
+        local = Env(fv.env)
+        defaults = []
+        arg_scope = scope or Scope(env)
+        for i, p in enumerate(params):
+            arg = positional[i] if i < len(positional) else named.get(p.name)
+            if arg is not None:
+                if p.type == "table":
+                    local.define(p.name, "table", self.tabular(arg, env))
+                else:
+                    local.define(p.name, "scalar", self._param_value(p, self.exprs.bind(arg, arg_scope), arg))
+            elif p.default is not None:
+                defaults.append(p)
+            else:
+                raise KqlTypeError(f"{fv.name}() is missing argument '{p.name}'", call.span, [_signature(fv)],
+                                   code="KQ309")
+        return local, defaults
 
     def _param_value(self, p: A.Param, value: BExpr, node: A.Node) -> BExpr:
         from .operators import coerce

@@ -429,6 +429,15 @@ class QueryStatement(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class FunctionFile(Node):
+    """A stored function: `.create-or-alter function with (docstring = "...") Name(params) { body }`."""
+
+    name: str
+    definition: FunctionDef
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
 class Script(Node):
     """A whole query text: `;`-separated statements."""
 

@@ -115,6 +115,13 @@ class _Builder(Transformer):
     def set_stmt(self, name, value):
         return A.SetOption(_span(name, value), str(name))
 
+    def function_file(self, command, props, name, fdef):
+        properties = dict(props or ())
+        return A.FunctionFile(_span(name, fdef), name_text(name), fdef, properties)
+
+    def function_props(self, *props):
+        return list(props)
+
     def query_stmt(self, body):
         return A.QueryStatement(body.span, body)
 
@@ -122,8 +129,9 @@ class _Builder(Transformer):
     def pipe(self, source, *ops):
         return A.Pipe(_span(source, *ops), source, tuple(ops))
 
-    def headless_pipe(self, *ops):
-        return A.Pipe(_span(*ops), None, tuple(ops))
+    def headless_query(self, *ops):
+        pipe = A.Pipe(_span(*ops), None, tuple(ops))
+        return A.QueryStatement(pipe.span, pipe)
 
     def datatable(self, *children):
         decls = tuple(c for c in children if isinstance(c, A.ColumnDecl))
@@ -518,6 +526,7 @@ def _parser() -> Lark:
         lexer="contextual",
         transformer=_Builder(),
         maybe_placeholders=True,
+        start=["start", "function_file"],
         cache=False,
     )
 
@@ -587,8 +596,17 @@ def _operator_hint(text: str, token) -> list[str] | None:
 
 def parse(text: str) -> A.Script:
     """KQL text -> Script AST, or KqlSyntaxError with a span."""
+    return cast(A.Script, _parse(text, "start"))
+
+
+def parse_function_file(text: str) -> A.FunctionFile:
+    """A stored function file (`.create-or-alter function ...` or `Name(params) { body }`) -> AST."""
+    return cast(A.FunctionFile, _parse(text, "function_file"))
+
+
+def _parse(text: str, start: str) -> A.Node:
     try:
-        return cast(A.Script, _parser().parse(text))
+        return cast(A.Node, _parser().parse(text, start=start))
     except UnexpectedCharacters as e:
         pos = e.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
