@@ -39,6 +39,9 @@ class Database:
             raise KqlDataError(f"no such database file: {self.path}", path=self.path)
         self._con = duckdb.connect(self.path or ":memory:", read_only=bool(self.path))
         self._con.execute("SET TimeZone='UTC'")
+        # DuckDB draws its own progress bar on stdout for statements over 2 s (a slow load of a big
+        # table): it would corrupt `kqlite query --format csv` output
+        self._con.execute("SET enable_progress_bar = false")
         macros.install(self._con.execute)
         self._lock = threading.RLock()
         self._types: dict[str, dict[str, str]] = {}
