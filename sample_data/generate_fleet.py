@@ -583,7 +583,9 @@ def main(argv=None):
 
     history = [(t, snapshot_rows(machines, t)) for t in snaps]
     latest = history[-1][1]
-    write_parquet(resources_table(latest), out / "Resources.parquet")
+    # the snapshot time travels with the file, so that ingesting it next to ResourcesHistory adds nothing new
+    stamp = {b"snapshot_time": snaps[-1].strftime("%Y-%m-%dT%H:%M:%SZ").encode()}
+    write_parquet(resources_table(latest).replace_schema_metadata(stamp), out / "Resources.parquet")
     write_parquet(pa.concat_tables([resources_table(r, t) for t, r in history]), out / "ResourcesHistory.parquet")
     hb, last = heartbeat_table(random.Random(a.seed + 1), machines, start, end, a.interval_minutes)
     write_parquet(hb, out / "Heartbeat.parquet", delta=("TimeGenerated", "_TimeReceived"))
