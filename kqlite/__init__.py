@@ -42,3 +42,16 @@ def sample(**kw: Any) -> Database:
     db = Database(**kw)
     load_sample(db)
     return db
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext kqlite`: the %kql / %%kql magics (kqlite.notebook; imports IPython only now)."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .notebook import unload_ipython_extension as unload
+
+    unload(ipython)

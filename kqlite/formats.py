@@ -130,8 +130,12 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def write(table: pa.Table, fmt: str, out: TextIO | None = None, path: str | None = None) -> str | None:
-    """Write in a format; returns the text when neither out nor path is given."""
+def write(table: pa.Table, fmt: str, out: TextIO | None = None, path: str | None = None,
+          render: tuple[str, dict[str, Any]] | None = None) -> str | None:
+    """Write in a format; returns the text when neither out nor path is given.
+    png and svg draw the chart the query's `render` asked for."""
+    if fmt in CHART_FORMATS:
+        return _write_chart(table, fmt, render, out, path)
     if fmt == "parquet":
         if not path:
             raise ValueError("--format parquet needs -o FILE")
@@ -159,3 +163,28 @@ def write(table: pa.Table, fmt: str, out: TextIO | None = None, path: str | None
         out.write(text)
         return None
     return text
+
+
+# ---------------------------------------------------------------- charts (kqlite/charts)
+CHART_FORMATS = ("png", "svg")
+
+
+def _write_chart(table: pa.Table, fmt: str, render: tuple[str, dict[str, Any]] | None,
+                 out: TextIO | None, path: str | None) -> str | None:
+    """`--format png|svg`: PNG needs -o FILE (binary); SVG is text and may go to stdout."""
+    if fmt == "png" and not path:
+        raise ValueError("--format png needs -o FILE")
+    try:
+        from .charts import chart_image
+
+        data = chart_image(table, render, fmt)
+    except ImportError as e:  # matplotlib is an optional extra: say how to get it, no traceback
+        raise ValueError(str(e)) from None
+    if path:
+        with open(path, "wb") as f:
+            f.write(data)
+        return None
+    if out is not None:
+        out.write(data.decode())
+        return None
+    return data.decode()
