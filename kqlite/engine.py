@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -40,8 +41,12 @@ class Database:
         self._con = duckdb.connect(self.path or ":memory:", read_only=bool(self.path))
         self._con.execute("SET TimeZone='UTC'")
         # DuckDB draws its own progress bar on stdout for statements over 2 s (a slow load of a big
-        # table): it would corrupt `kqlite query --format csv` output
-        self._con.execute("SET enable_progress_bar = false")
+        # table): it would corrupt `kqlite query --format csv` output. In a Jupyter kernel without
+        # ipywidgets DuckDB refuses the setting (duckdb#7590) but draws no bar there either.
+        try:
+            self._con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:
+            pass
         macros.install(self._con.execute)
         self._lock = threading.RLock()
         self._types: dict[str, dict[str, str]] = {}
@@ -134,7 +139,7 @@ class Database:
 
     # ------------------------------------------------------------ queries
     def _bind(self, text: str, params: Mapping[str, Any] | None) -> tuple[list[BoundQuery], dt.datetime]:
-        now = self.fixed_now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        now = self.fixed_now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         script = parse(text)
         try:
             bound = Binder(self.catalog, params, now).bind_script(script)
@@ -171,7 +176,7 @@ class Database:
     def close(self) -> None:
         self._con.close()
 
-    def __enter__(self) -> "Database":
+    def __enter__(self) -> Database:
         return self
 
     def __exit__(self, *exc: Any) -> None:
