@@ -208,6 +208,10 @@ def test_dot_commands(session, tmp_path):
     session.run(".output", "screen again")
     assert out_file.read_text() == "x\n1\n2\n"
     assert "unknown command '.tabels'" in session.run(".tabels", "unknown command")
+    described = session.run(".help DisconnectedMachines", "DisconnectedMachines.kql")
+    assert "DisconnectedMachines(days:long = ..., asOf:datetime = ...)" in described
+    assert "Machines Disconnected or Expired for more than" in described
+    assert "ago(timespan)  scalar" in session.run(".help ago", "ago-function")
     session.type(".keys vi\r")
     session.wait_buffer(lambda b: session.repl.session.editing_mode.value == "VI", "in vi mode")
     assert session.repl.store.settings() == {"keys": "vi"}  # remembered for the next session

@@ -46,6 +46,9 @@ class Commands:
 
     # ------------------------------------------------------------ information
     def cmd_help(self, arg: str) -> None:
+        if arg:
+            self.repl.say(self._describe_function(arg))
+            return
         width = max(len(f"{n} {a}".strip()) for n, (a, _, _) in V.DOT_COMMANDS.items())
         lines = [f"  {(n + ' ' + a).strip().ljust(width)}  {doc}" for n, (a, doc, _) in V.DOT_COMMANDS.items()
                  if n != ".exit"]
@@ -90,11 +93,25 @@ class Commands:
                                      subsequent_indent="    ", break_on_hyphens=False))
         self.repl.say("\n".join(out) or "(no tables)")
 
+    def _describe_function(self, name: str) -> str:
+        """`.help Name`: a stored function's signature, docstring and file, or a built-in's signature."""
+        from ..functions.registry import all_functions
+
+        stored = getattr(self.repl.db.catalog, "functions", {}).get(name)
+        if stored is not None:
+            folder = f" · folder {stored.folder}" if stored.folder else ""
+            return f"{stored.signature()}\n  {stored.docstring or '(no docstring)'}\n  {stored.path}{folder}"
+        builtin = all_functions().get(name)
+        if builtin is not None:
+            return f"{builtin.signature()}  {builtin.kind}\n  {builtin.doc}"
+        raise CommandError(f"no function '{name}'; .functions lists them")
+
     def cmd_functions(self, arg: str) -> None:
         from ..functions.registry import all_functions
 
         rows = [(name, f"{name}({', '.join(fn.params)})", fn.kind) for name, fn in sorted(all_functions().items())]
-        rows += [(name, name + "(...)", "stored") for name in sorted(getattr(self.repl.db.catalog, "functions", {}))]
+        stored = getattr(self.repl.db.catalog, "functions", {})
+        rows += [(name, stored[name].signature(), "stored") for name in sorted(stored)]
         rows = [r for r in rows if arg.lower() in r[0].lower()]
         if not rows:
             raise CommandError(f"no function matches '{arg}'")

@@ -67,7 +67,7 @@ TYPES = ("string", "long", "int", "real", "decimal", "bool", "datetime", "timesp
 # Dot commands: name -> (arguments, description, what completes the argument).
 # The argument kind is 'table', 'path', 'query', 'saved', a tuple of choices, or None.
 DOT_COMMANDS: dict[str, tuple[str, str, object]] = {
-    ".help": ("", "this list", None),
+    ".help": ("[FUNCTION]", "this list, or a function's signature and docstring", None),
     ".tables": ("", "tables with their row and column counts", None),
     ".schema": ("[TABLE]", "columns and KQL types of a table (all tables without one)", "table"),
     ".functions": ("[WORD]", "functions with their signatures (those matching WORD)", None),
