@@ -9,7 +9,6 @@ import re
 from collections.abc import Sequence
 
 from ..errors import KqlTypeError
-from ..sql.macros import EPOCH_OFFSET_US
 from ..sql.quote import quote_string
 from . import convert
 from .registry import Arg, numeric_result, same, scalar
@@ -158,12 +157,9 @@ scalar("replace", "string string string", "string", "regexp_replace({2}, {0}, {1
        notes="legacy form replace(regex, rewrite, text)")
 
 
-def _rewrite(sql: str) -> str:
-    return sql  # RE2 rewrite syntax (\1) is the same in Kusto and DuckDB
-
-
+# RE2 rewrite syntax (\1) is the same in Kusto and DuckDB, so the rewrite passes through as it is
 scalar("replace_regex", "string string string", "string",
-       lambda a: f"regexp_replace({a[0].sql}, {a[1].sql}, {_rewrite(a[2].sql)}, 'g')")
+       lambda a: f"regexp_replace({a[0].sql}, {a[1].sql}, {a[2].sql}, 'g')")
 
 
 def _regex_groups(pattern: Arg) -> int:
@@ -594,5 +590,3 @@ def _range_type(types: Sequence[str]) -> str:
 
 
 scalar("range", "any any any?", _range_type, _range)
-
-__all__ = ["EPOCH_OFFSET_US"]

@@ -5,7 +5,7 @@ summarize by summarize.py, and the less common operators by operators_tabular.py
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -443,5 +443,3 @@ def _signature(fv: FunctionValue) -> str:
 
 
 _TYPE_HINT = "types: bool, int, long, real, decimal, string, datetime, timespan, guid, dynamic"
-
-Builder = Callable[..., str]

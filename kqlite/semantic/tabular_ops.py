@@ -3,8 +3,8 @@ relation into a new one."""
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
-import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import KqlNameError, KqlSyntaxError, KqlTypeError, KqlUnsupportedError, did_you_mean
@@ -17,6 +17,7 @@ from .plan import (
     BCol,
     BExpr,
     BLit,
+    BPath,
     BSql,
     Col,
     Distinct,
@@ -90,10 +91,10 @@ class TabularOps:
         counter = [0]
         for item in op.items:
             # each assignment sees the columns the previous ones made
-            current = self.b.project(rel, cols, items) if item is not op.items[0] else rel
-            (name, value), = self._assignments([item], current, env, used, counter) if item is op.items[0] else \
-                self._assignments([item], current, env, used, counter)
-            if item is not op.items[0]:
+            first = item is op.items[0]
+            current = rel if first else self.b.project(rel, cols, items)
+            (name, value), = self._assignments([item], current, env, used, counter)
+            if not first:
                 value = _inline(value, cols, items)
             names = [c.name for c in cols]
             if name in names:
@@ -450,12 +451,8 @@ def _inline(value: BExpr, cols: list[Col], items: list[BExpr]) -> BExpr:
         if hasattr(e, "args") and isinstance(e.args, tuple):
             new_args = tuple(sub(a) for a in e.args)
             if any(n is not o for n, o in zip(new_args, e.args)):
-                import dataclasses
-
                 return dataclasses.replace(e, args=new_args)
-        if hasattr(e, "base") and isinstance(getattr(e, "base", None), object) and type(e).__name__ == "BPath":
-            import dataclasses
-
+        if isinstance(e, BPath):
             new_base = sub(e.base)
             steps = tuple(sub(s) if not isinstance(s, (str, int)) else s for s in e.steps)
             return dataclasses.replace(e, base=new_base, steps=steps)
@@ -463,5 +460,3 @@ def _inline(value: BExpr, cols: list[Col], items: list[BExpr]) -> BExpr:
 
     return sub(value)
 
-
-_ = re

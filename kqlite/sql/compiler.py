@@ -7,7 +7,6 @@ DuckDB inlines single-use CTEs, so the chain costs nothing at run time.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from ..functions.registry import Arg
 from ..semantic import plan as P
@@ -18,7 +17,7 @@ from .quote import quote_ident, quote_literal, quote_string
 class SqlCompiler:
     def __init__(self, now: dt.datetime):
         self.now_sql = quote_literal(now, "datetime")
-        self.ctes: list[tuple[str, str]] = []
+        self.ctes: list[tuple[str, str, bool]] = []  # (name, SQL, materialized)
         self.names: dict[int, str] = {}
 
     # ------------------------------------------------------------ entry
@@ -29,10 +28,7 @@ class SqlCompiler:
         body = f"SELECT {cols} FROM {name}{order}"
         if not self.ctes:
             return body
-        ctes = []
-        for n, sql in self.ctes:
-            head = n.replace(" AS MATERIALIZED", "") + (" AS MATERIALIZED" if n.endswith("MATERIALIZED") else " AS")
-            ctes.append(f"{head} (\n  {sql}\n)")
+        ctes = [f"{n} AS {'MATERIALIZED ' if materialized else ''}(\n  {sql}\n)" for n, sql, materialized in self.ctes]
         return "WITH " + ",\n".join(ctes) + "\n" + body
 
     def rel(self, rel: P.Rel) -> str:
@@ -44,10 +40,8 @@ class SqlCompiler:
         else:
             sql = getattr(self, f"rel_{type(rel).__name__}")(rel)
             name = f"_q{len(self.ctes)}"
-            if isinstance(rel, P.Materialized):
-                name += " AS MATERIALIZED"  # computed once even when referenced twice (rand(), costly scans)
-            self.ctes.append((name, sql))
-            name = name.split(" ")[0]
+            # materialize(): computed once even when referenced twice (rand(), costly scans)
+            self.ctes.append((name, sql, isinstance(rel, P.Materialized)))
         self.names[key] = name
         return name
 
@@ -256,5 +250,3 @@ def _json_key(key: str) -> str:
 def compile_query(rel: P.Rel, now: dt.datetime) -> str:
     return SqlCompiler(now).compile(rel)
 
-
-_ = Any
