@@ -10,10 +10,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import formats
 from .engine import Database
 from .errors import KqlError
+from .limits import CLI_MAX_ROWS, truncation_notice
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,12 +35,15 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--default-table", default="Resources", help="table read by queries that start with an operator")
         sp.add_argument("--functions", metavar="DIR",
                         help="a folder of stored function files (default: queries/ next to the data or store)")
+        sp.add_argument("--allow-files", action="store_true",
+                        help="let externaldata read the local files a query names (off by default)")
 
     qp = sub.add_parser("query", help="run a query and print the result")
     source_args(qp)
     qp.add_argument("--format", choices=formats.FORMATS + formats.CHART_FORMATS, default="table",
                     help="png and svg draw the chart `render` asks for (needs matplotlib)")
     qp.add_argument("-o", "--output", metavar="OUT", help="write the result to a file")
+    limit_args(qp)
     ep = sub.add_parser("explain", help="print the DuckDB SQL a query compiles to")
     source_args(ep)
     rp = sub.add_parser("run", help="run a saved .kql script (parameters, lets, one or more queries)")
@@ -55,8 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--fail-if-rows", action="store_true", help="exit with status 3 when a result has rows")
     rp.add_argument("--fail-if-empty", action="store_true", help="exit with status 3 when every result is empty")
     rp.add_argument("--quiet", action="store_true", help="print nothing (the exit status still tells)")
+    limit_args(rp)
     _ingest_parser(sub)
     return p
+
+
+def limit_args(sp: argparse.ArgumentParser) -> None:
+    """--timeout, --max-rows, --memory-limit (kqlite.limits)."""
+    sp.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                    help="stop a query that runs longer (error KQ503); default: none")
+    sp.add_argument("--max-rows", type=int, default=CLI_MAX_ROWS, metavar="N",
+                    help=f"cut each result at N rows with a notice on stderr (default {CLI_MAX_ROWS:,}, "
+                         "Kusto's truncationmaxrecords; 0: no limit)")
+    sp.add_argument("--memory-limit", metavar="SIZE",
+                    help="the most memory DuckDB may use, e.g. 2GB (error KQ504 past it); default: 80%% of RAM")
 
 
 def _ingest_parser(sub: argparse._SubParsersAction) -> None:
@@ -117,9 +134,13 @@ def functions_folder(args: argparse.Namespace) -> Path | None:
 
 def open_database(args: argparse.Namespace) -> Database:
     functions = functions_folder(args)
+    limits: dict[str, Any] = {"timeout": getattr(args, "timeout", None),
+                              "max_rows": getattr(args, "max_rows", None),
+                              "memory_limit": getattr(args, "memory_limit", None)}
+    files = getattr(args, "allow_files", False)  # externaldata
     if args.db:
-        return Database(args.db, default_table=args.default_table, functions=functions)
-    db = Database(default_table=args.default_table, functions=functions)
+        return Database(args.db, default_table=args.default_table, functions=functions, allow_files=files, **limits)
+    db = Database(default_table=args.default_table, functions=functions, allow_files=files, **limits)
     if not args.data:
         from .sample_fleet import load_sample
 
@@ -233,11 +254,13 @@ def _write_results(results: list, args: argparse.Namespace) -> None:
             path = Path(out_path)
             out_path = str(path.with_name(f"{path.stem}_{i + 1}{path.suffix}"))
         formats.write(result.table, args.format, out=sys.stdout, path=out_path, render=result.render)
+        if getattr(result, "truncated", False):
+            print(f"kqlite: warning: {truncation_notice(result.table.num_rows)}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------- the REPL: `kqlite` with no subcommand
 # (owned by the REPL work, kqlite/repl/; kept apart so the subcommands above stay as they are)
-_REPL_VALUE_OPTIONS = ("--data", "--db", "--default-table", "--functions")
+_REPL_VALUE_OPTIONS = ("--data", "--db", "--default-table", "--functions", "--timeout", "--max-rows", "--memory-limit")
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> list[str]:
@@ -279,6 +302,7 @@ def repl_main(argv: list[str], parser: argparse.ArgumentParser) -> int:
     rp.add_argument("--default-table", default="Resources", help="table read by queries that start with an operator")
     rp.add_argument("--functions", metavar="DIR",
                     help="a folder of stored function files (default: queries/ next to the data or store)")
+    limit_args(rp)
     args = _ReplArgs(**vars(rp.parse_args(argv)))
     if args.database:
         target = Path(args.database)

@@ -8,8 +8,12 @@ Pipeline: parse (syntax.parser) -> bind (semantic.binder) -> to_sql (sql.compile
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 import threading
-from collections.abc import Mapping
+import weakref
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +22,24 @@ import pyarrow as pa
 
 from . import stored_functions
 from .errors import KqlDataError, KqlError, KqlNameError, KqlRuntimeError, Span
+from .limits import (
+    QueryLimits,
+    Watchdog,
+    cancelled_error,
+    check_max_rows,
+    check_memory_limit,
+    check_timeout,
+    memory_error,
+    script_limits,
+    timeout_error,
+)
 from .results import KQL_TYPE_KEY, Result, to_kql_arrow
 from .semantic.binder import Binder, BoundQuery, Catalog
 from .semantic.plan import Col, Table
 from .sql import macros
 from .sql.compiler import compile_query
-from .sql.quote import quote_ident
+from .sql.quote import quote_ident, quote_string
+from .syntax.ast import Script
 from .syntax.parser import parse
 from .types import SQL_TYPE, from_arrow, from_duckdb
 
@@ -31,26 +47,50 @@ _METADATA_TABLE = "kqlite_columns"
 
 
 class Database:
-    """A KQL database over DuckDB. Queries only read; user text never reaches SQL unquoted."""
+    """A KQL database over DuckDB. Queries only read; user text never reaches SQL unquoted.
+
+    Limits (kqlite.limits): `timeout` seconds per query text, `max_rows` per result (cut, with
+    Result.truncated), `memory_limit` for the whole database ('1GB'; DuckDB's default is 80% of RAM).
+    One Database may be used from several threads at once: each query runs on a cursor of its own.
+    """
 
     def __init__(self, path: str | Path | None = None, *, default_table: str = "Resources",
-                 now: dt.datetime | None = None, functions: str | Path | None = None, library: bool = True):
+                 now: dt.datetime | None = None, functions: str | Path | None = None, library: bool = True,
+                 timeout: float | None = None, max_rows: int | None = None, memory_limit: str | None = None,
+                 allow_files: bool = False):
         self.path = str(path) if path else None
         if self.path and not Path(self.path).exists():
             raise KqlDataError(f"no such database file: {self.path}", path=self.path)
+        self.limits = QueryLimits(check_timeout(timeout), check_max_rows(max_rows))
+        self.memory_limit = check_memory_limit(memory_limit)
         self._con = duckdb.connect(self.path or ":memory:", read_only=bool(self.path))
-        self._con.execute("SET TimeZone='UTC'")
+        # GLOBAL: the per-query cursors see global settings only, not this connection's session ones
+        self._con.execute("SET GLOBAL TimeZone='UTC'")
+        # Spilling (sorts, joins, aggregates larger than memory) goes to a folder of our own, removed
+        # on close, not DuckDB's default `.tmp` in the working directory. It still works once
+        # external access is off, since the folder is set before the configuration is locked.
+        self._spill_dir: str | None = tempfile.mkdtemp(prefix="kqlite-spill-")
+        weakref.finalize(self, shutil.rmtree, self._spill_dir, True)
+        self._con.execute(f"SET temp_directory = {quote_string(self._spill_dir)}")
+        if self.memory_limit:
+            self._con.execute(f"SET memory_limit = {quote_string(self.memory_limit)}")
         # DuckDB draws its own progress bar on stdout for statements over 2 s (a slow load of a big
         # table): it would corrupt `kqlite query --format csv` output. In a Jupyter kernel without
         # ipywidgets DuckDB refuses the setting (duckdb#7590) but draws no bar there either.
         try:
+            # a session setting: DuckDB refuses it GLOBAL ("cannot be set globally"); cursors start without a bar
             self._con.execute("SET enable_progress_bar = false")
         except duckdb.Error:
             pass
         macros.install(self._con.execute)
         self._lock = threading.RLock()
+        self._pool_lock = threading.Lock()
+        self._idle: list[Any] = []  # cursors with the macros installed, ready for the next query
+        self._busy: set[Any] = set()  # cursors running a query now (interrupt() stops them)
         self._types: dict[str, dict[str, str]] = {}
         self.catalog = Catalog(default_table=default_table)
+        self.catalog.run = self._run_plan  # schema discovery while binding (bag_unpack, pivot, partition {...})
+        self.catalog.allow_files = allow_files  # externaldata: local files, read by kqlite.loaders
         self.fixed_now = now
         if library:
             self.catalog.functions.update(stored_functions.library())
@@ -127,23 +167,28 @@ class Database:
         self.catalog.functions.update(loaded)
         return sorted(loaded)
 
-    def run_file(self, path: str | Path, params: Mapping[str, Any] | None = None) -> list[Result]:
+    def run_file(self, path: str | Path, params: Mapping[str, Any] | None = None, *,
+                 timeout: float | None = None, max_rows: int | None = None) -> list[Result]:
         """Run a saved `.kql` script (declare query_parameters, lets, one or more queries)."""
         text = Path(path).read_text(encoding="utf-8-sig")
         try:
-            return self.execute(text, params)
+            return self.execute(text, params, timeout=timeout, max_rows=max_rows)
         except KqlError as e:
             if e.source == "query":
                 e.source = str(path)
             raise
 
     # ------------------------------------------------------------ queries
-    def _bind(self, text: str, params: Mapping[str, Any] | None) -> tuple[list[BoundQuery], dt.datetime]:
+    def _bind(self, text: str, params: Mapping[str, Any] | None,
+              script: Script | None = None) -> tuple[list[BoundQuery], dt.datetime]:
         now = self.fixed_now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        script = parse(text)
+        script = script or parse(text)
         try:
             bound = Binder(self.catalog, params, now).bind_script(script)
         except KqlError as e:
+            if e.span is not None and e.span.start < 0 and e.text is None:
+                # a node with no token of its own (a bare `summarize`): point at the whole query
+                e.span = Span(0, len(text))
             raise e.with_text(text) from None
         return bound, now
 
@@ -155,26 +200,90 @@ class Database:
         """The DuckDB SQL for each query statement."""
         return ";\n\n".join(self.compile(text, params)) + ";"
 
-    def execute(self, text: str, params: Mapping[str, Any] | None = None) -> list[Result]:
-        """Run every query statement of the text; one Result per statement."""
-        bound, now = self._bind(text, params)
+    def execute(self, text: str, params: Mapping[str, Any] | None = None, *,
+                timeout: float | None = None, max_rows: int | None = None) -> list[Result]:
+        """Run every query statement of the text; one Result per statement.
+
+        timeout (seconds, for the whole text) and max_rows replace the database's defaults for
+        this call (0: no limit); the text's `set truncationmaxrecords=N` / `set notruncation` win.
+        """
+        script = parse(text)
+        try:
+            limits = script_limits(script, self.limits.merged(timeout, max_rows))
+        except KqlError as e:
+            raise e.with_text(text) from None
+        bound, now = self._bind(text, params, script)
         results = []
-        for b in bound:
-            sql = compile_query(b.rel, now)
-            try:
-                with self._lock:
-                    arrow = _fetch_arrow(self._con.sql(sql))
-            except duckdb.Error as e:
-                raise _runtime_error(e, text) from None
-            results.append(Result(to_kql_arrow(arrow, b.rel.columns), b.render, sql))
+        with self._cursor() as cursor, Watchdog(cursor.interrupt, limits.timeout) as watchdog:
+            for b in bound:
+                sql = compile_query(b.rel, now)
+                try:
+                    arrow, truncated = _fetch_limited(cursor.sql(sql), limits.max_rows)
+                except duckdb.Error as e:
+                    raise self._limit_error(e, text, watchdog, limits) from None
+                results.append(Result(to_kql_arrow(arrow, b.rel.columns), b.render, sql, truncated=truncated,
+                                      name=b.name))
         return results
 
-    def query(self, text: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+    def query(self, text: str, params: Mapping[str, Any] | None = None, *,
+              timeout: float | None = None, max_rows: int | None = None) -> pa.Table:
         """The last query statement's result as an Arrow table (KQL types in field metadata)."""
-        return self.execute(text, params)[-1].table
+        return self.execute(text, params, timeout=timeout, max_rows=max_rows)[-1].table
+
+    def _run_plan(self, rel: Any, now: dt.datetime) -> pa.Table:
+        """Run a plan while binding (an operator whose output columns depend on the data)."""
+        sql = compile_query(rel, now)
+        try:
+            with self._cursor() as cursor:
+                return to_kql_arrow(_fetch_arrow(cursor.sql(sql)), rel.columns)
+        except duckdb.Error as e:
+            raise KqlRuntimeError(f"the query failed while running: {_first_line(e)}", code="KQ502") from None
+
+    # ------------------------------------------------------------ concurrency and limits
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        """A connection of this database's own for one query, so threads run queries side by side.
+
+        DuckDB cursors share the tables and the global settings but not TEMP macros, so each new
+        cursor gets the macros once and then goes back to a pool for the next query.
+        """
+        with self._pool_lock:
+            cursor = self._idle.pop() if self._idle else None
+        if cursor is None:
+            with self._lock:
+                cursor = self._con.cursor()
+            macros.install(cursor.execute)
+        with self._pool_lock:
+            self._busy.add(cursor)
+        try:
+            yield cursor
+        finally:
+            with self._pool_lock:
+                self._busy.discard(cursor)
+                self._idle.append(cursor)
+
+    def interrupt(self) -> None:
+        """Stop every query running on this database, from any thread (they raise KQ505)."""
+        with self._pool_lock:
+            running = list(self._busy)
+        for cursor in running:
+            cursor.interrupt()
+
+    def _limit_error(self, e: duckdb.Error, text: str, watchdog: Watchdog, limits: QueryLimits) -> KqlError:
+        if isinstance(e, duckdb.InterruptException):
+            return timeout_error(limits.timeout or 0, text) if watchdog.fired else cancelled_error(text)
+        if isinstance(e, duckdb.OutOfMemoryException):
+            return memory_error(self.memory_limit, text)
+        return _runtime_error(e, text)
 
     def close(self) -> None:
+        with self._pool_lock:
+            cursors, self._idle = self._idle, []
+        for cursor in cursors:
+            cursor.close()
         self._con.close()
+        if self._spill_dir:
+            shutil.rmtree(self._spill_dir, ignore_errors=True)
 
     def __enter__(self) -> Database:
         return self
@@ -186,6 +295,21 @@ class Database:
 def _fetch_arrow(result: Any) -> pa.Table:
     fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table  # duckdb 2 renamed it
     return fetch()
+
+
+def _fetch_limited(result: Any, max_rows: int | None) -> tuple[pa.Table, bool]:
+    """The result, or its first max_rows rows and True when there are more.
+
+    A LIMIT of one row past the limit goes on the query itself: DuckDB then stops early, and an
+    ORDER BY under it becomes a top-N that keeps max_rows + 1 rows instead of sorting everything.
+    """
+    if not max_rows:
+        return _fetch_arrow(result), False
+    table = _fetch_arrow(result.limit(max_rows + 1))
+    if table.num_rows > max_rows:
+        return table.slice(0, max_rows), True
+    return table, False
+
 
 
 def _first_line(e: Exception) -> str:

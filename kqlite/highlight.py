@@ -35,9 +35,11 @@ __all__ = ["KqlLexer", "TABULAR_OPERATORS"]
 # Operators that read as words. Dashed ones first so `project-away` is not `project`.
 TABULAR_OPERATORS = (
     "project-away", "project-keep", "project-rename", "project-reorder", "mv-expand", "parse-where",
-    "make-series", "mv-apply", "where", "filter", "project", "extend", "summarize", "count", "distinct",
+    "make-series", "mv-apply", "top-nested", "top-hitters", "where", "filter", "project", "extend", "summarize",
+    "count", "distinct",
     "take", "limit", "top", "sort", "order", "join", "lookup", "union", "mvexpand", "parse", "as",
     "serialize", "sample", "getschema", "invoke", "render", "evaluate", "search", "find", "facet",
+    "fork", "partition", "scan",
 )
 # Operators unambiguous enough to be keywords at the start of a line (headless pipelines).
 _LINE_START_OPERATORS = ("where", "project", "extend", "summarize", "distinct", "join", "union",

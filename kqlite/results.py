@@ -31,7 +31,7 @@ def _column(arr: pa.ChunkedArray, kql_type: str) -> pa.ChunkedArray:
     if kql_type in ("guid", "dynamic"):
         if pa.types.is_string(arr.type):
             return arr
-        if pa.types.is_extension_type(arr.type):
+        if isinstance(arr.type, pa.BaseExtensionType):  # (pa.types has no is_extension_type)
             arr = pa.chunked_array([c.storage for c in arr.chunks], type=arr.type.storage_type)
         if pa.types.is_fixed_size_binary(arr.type) or pa.types.is_binary(arr.type):
             import uuid
@@ -70,3 +70,5 @@ class Result:
     render: tuple[str, dict[str, Any]] | None = None
     sql: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None  # a named result: `fork` legs (name = (...) or `as`)
+    truncated: bool = False  # cut at the max_rows limit (kqlite.limits): more rows exist than `table` holds

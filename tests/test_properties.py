@@ -124,6 +124,10 @@ ROUND_TRIP_SAMPLES = [
     "T | summarize arg_max(t, *), percentiles(x, 50, 95) by bin(t, 1h) | render timechart with (title='x')",
     "range i from 1 to 10 step 2 | where i between (2 .. 8) and i !in (3, 4) | extend z = datetime(2024-01-01)",
     "where type =~ 'microsoft.hybridcompute/machines' | project name, properties.agentVersion",
+    "T | mv-apply with_itemindex=i x = a to typeof(long) on (top 1 by x) | top-nested 2 of b by sum(x), top-nested of c by max(1)",
+    "T | partition hint.strategy=native by k (summarize count()) | evaluate bag_unpack(d, 'p_') : (*, a:long)",
+    "search in (T, U*) c:'x*' and 'y' | fork (take 1) n = (count) ; find withsource=S where x > 1 project a, pack_all()",
+    "T | scan with_match_id=m declare (s:long = 0) with (step a: x > 1 => s = a.s + x; step b output=none: true;)",
 ]
 
 

@@ -23,6 +23,7 @@ import pyarrow as pa
 from ..errors import KqlError, did_you_mean
 from ..formats import cell_text
 from ..results import kql_types
+from .series import expand_series
 
 NUMERIC = ("int", "long", "real", "decimal")
 # Kinds kqlite draws; stackedareachart and anomalychart are spelled through these (see ALIASES).
@@ -81,6 +82,7 @@ def plan(table: pa.Table, render: tuple[str, dict[str, Any]] | None) -> ChartSpe
         raise KqlChartError("nothing to draw: the query does not end with `render <chart>`",
                             hints=["add for example `| render columnchart` or `| render timechart`"], code="KQ701")
     assert render is not None
+    table = expand_series(table)  # make-series output: one series per row, drawn along its axis array
     kind, props = render[0].lower(), {k.lower(): v for k, v in render[1].items()}
     stack = _stack(props.get("kind"))
     if kind in ALIASES:
@@ -112,6 +114,7 @@ def plan(table: pa.Table, render: tuple[str, dict[str, Any]] | None) -> ChartSpe
 
 def lines(table: pa.Table, spec: ChartSpec) -> list[Line]:
     """The data to draw: one Line per (series value, y column), in order of first appearance."""
+    table = expand_series(table)
     types = dict(zip(table.column_names, kql_types(table)))
     if spec.kind in SORTED_BY_X or (spec.kind != "piechart" and types[spec.x] in ORDERED_X_TYPES):
         table = table.filter(table.column(spec.x).is_valid()).sort_by([(spec.x, "ascending")])

@@ -52,8 +52,8 @@ def dynamic_to(sql: str, t: str) -> str:
         return f"kq_to_timespan(json_extract_string({sql}, '$'))"
     if t == "bool":
         return f"TRY_CAST(json_extract_string({sql}, '$') AS BOOLEAN)"
-    if t in ("int", "long"):
-        return f"TRY_CAST(TRY_CAST(json_extract_string({sql}, '$') AS DOUBLE) AS {SQL_TYPE[t]})"
+    if t in ("int", "long", "real", "decimal"):
+        return convert(f"json_extract_string({sql}, '$')", "string", t)
     if t == "dynamic":
         return sql
     return f"TRY_CAST(json_extract_string({sql}, '$') AS {SQL_TYPE[t]})"
@@ -85,7 +85,9 @@ def convert(sql: str, src: str, dst: str) -> str:
         if src in ("real", "decimal"):
             return f"TRY_CAST(trunc({sql}) AS {SQL_TYPE[dst]})"
         if src == "string":
-            return f"TRY_CAST(TRY_CAST(NULLIF(trim({sql}), '') AS DOUBLE) AS {SQL_TYPE[dst]})"
+            # Kusto reads decimal text only (no 0x.., 1_000): whole numbers exactly, others truncated
+            return (f"CASE WHEN kq_int_text({sql}) THEN TRY_CAST(trim({sql}) AS {SQL_TYPE[dst]}) "
+                    f"WHEN kq_num_text({sql}) THEN TRY_CAST(trunc(TRY_CAST(trim({sql}) AS DOUBLE)) AS {SQL_TYPE[dst]}) END")
         if src == "bool":
             return f"CAST({sql} AS {SQL_TYPE[dst]})"
         if src == "datetime":
@@ -94,7 +96,8 @@ def convert(sql: str, src: str, dst: str) -> str:
             return f"TRY_CAST({sql} AS {SQL_TYPE[dst]})"
     if dst in ("real", "decimal"):
         if src == "string":
-            return f"TRY_CAST(NULLIF(trim({sql}), '') AS {SQL_TYPE[dst]})"
+            special = f" OR regexp_full_match(trim({sql}), '(?i)[+-]?(nan|inf|infinity)')" if dst == "real" else ""
+            return f"CASE WHEN kq_num_text({sql}){special} THEN TRY_CAST(trim({sql}) AS {SQL_TYPE[dst]}) END"
         if src == "datetime":
             return f"CAST(epoch_us({sql}) * 10 + 621355968000000000 AS {SQL_TYPE[dst]})"
         return f"TRY_CAST({sql} AS {SQL_TYPE[dst]})"

@@ -17,8 +17,10 @@ A trailing `?` marks an optional parameter, a trailing `*` repeats the last kind
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from .catalog import function_url
 
 DOCS = "https://learn.microsoft.com/kusto/query/"
 
@@ -82,6 +84,8 @@ REGISTRY: dict[str, Function] = {}
 
 
 def register(fn: Function) -> Function:
+    # the catalog knows each documented function's real page; the slug built from the name is only a guess
+    fn = replace(fn, doc=function_url(fn.name, fn.doc))
     for name in (fn.name, *fn.aliases):
         if name in REGISTRY:
             raise ValueError(f"function {name} registered twice")
@@ -125,7 +129,14 @@ def _load() -> None:
     if not _loaded:
         _loaded = True
         from . import aggregate as _a  # noqa: F401  (modules register on import)
+        from . import datetime_fns as _dt  # noqa: F401
+        from . import dynamic as _dy  # noqa: F401
+        from . import encoding as _enc  # noqa: F401
+        from . import math_fns as _m  # noqa: F401
+        from . import network as _net  # noqa: F401
         from . import scalar as _s  # noqa: F401
+        from . import series as _series  # noqa: F401
+        from . import strings as _str  # noqa: F401
         from . import window as _w  # noqa: F401
 
 

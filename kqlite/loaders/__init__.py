@@ -9,6 +9,7 @@
 | explain failures | `diagnose.py` | DuckDB's errors -> file, row or byte, problem; UTF-8 copies |
 | store it | `store.py` | fit tables to files, append, de-duplicate; Resources from ResourcesHistory |
 | run it | `ingest.py` | folders, hashes, one restartable transaction, skip-bad; `load()` for --data |
+| survive a crash | `durability.py` | a new store built under a temporary name, named when whole; kill points for tests |
 | show it | `progress.py` | the progress bar |
 
 What kqlite knows about the exports (Heartbeat and Resource Graph schemas, file-name rules) is

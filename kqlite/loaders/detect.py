@@ -62,18 +62,46 @@ def sniff(path: Path) -> Sniff:
     head, compressed = _peek(path)
     if head.startswith(b"PAR1"):
         return Sniff(path, "parquet")
+    if not head:
+        raise KqlDataError("the file is empty (0 bytes): did the export fail? (one with no rows still has "
+                           "a header, or [])", path=str(path))
     encoding = _encoding(head)
+    if encoding == "utf-8":
+        _not_utf16_without_bom(head, path)
     text = head.decode(encoding, errors="replace").lstrip("\ufeff")
     stripped = text.lstrip()
     if not stripped:
-        raise KqlDataError("the file is empty", path=str(path))
+        raise KqlDataError(f"the file holds only blank space ({len(head)} bytes)", path=str(path))
     if stripped[0] in "[{":
         return Sniff(path, "json", encoding, compressed, first_char=stripped[0], lines=_json_lines(stripped))
+    if _stem(path) != path.name.removesuffix(".gz") and path.name.lower().removesuffix(".gz").endswith(_JSON_SUFFIXES):
+        first = stripped.splitlines()[0][:60]
+        hint = "; `azcmagent show` writes JSON with --json" if "Agent Version" in text or "Resource Name" in text \
+            else "; az commands write JSON with -o json"
+        raise KqlDataError(f"named {path.suffix} but is not JSON: byte 0 (line 1) starts '{first}'{hint}", path=str(path))
     header, delimiter = _csv_header(text, path)
     rows = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
     first_row = next(rows, None) and next(rows, None)
     return Sniff(path, "csv", encoding, compressed, delimiter=delimiter, header=header,
                  first_row=tuple(first_row or ()))
+
+
+_JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+
+def _not_utf16_without_bom(head: bytes, path: Path) -> None:
+    """UTF-16 without a byte order mark: text whose every other byte is 0. DuckDB would read the
+    zeros as characters, so it is refused (guessing the byte order could garble the text)."""
+    sample = head[:4096]
+    if len(sample) < 4 or b"\0" not in sample:
+        return
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if max(even, odd) >= 0.4 * half and min(even, odd) <= 0.05 * half:
+        order = "big-endian" if even > odd else "little-endian"
+        raise KqlDataError(f"looks like UTF-16 ({order}) without a byte order mark: every other byte is 0, from "
+                           f"byte {sample.index(0)}; save the file as UTF-8 (or UTF-16 with a byte order mark)",
+                           path=str(path))
 
 
 def _json_lines(text: str) -> bool:

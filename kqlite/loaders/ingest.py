@@ -3,7 +3,8 @@
 1. Expand folders into files; hash each one (SHA-256) and leave out content already ingested.
 2. Plan each new file (plan.py): its table and typed columns, from its first rows.
 3. In one transaction: fit the tables to the files (store.prepare), read each file straight into
-   its table with DuckDB's reader, rebuild Resources, commit.
+   its table with DuckDB's reader, rebuild Resources, commit. A new store is built under a
+   temporary name and named only when complete (durability.py): a crash leaves the old state.
 4. If a file fails half-way, roll back. A disproved type guess re-plans that file; a bad file
    ends the ingest with nothing written, or (skip_bad) is left out. Either way the transaction
    starts again from the top, so what is committed is always one whole, consistent ingest.
@@ -20,17 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow.parquet as pq
 
 from ..errors import KqlDataError
 from ..sql import macros
-from . import detect
+from . import detect, durability
 from . import diagnose as D
 from . import schemas as S
+from .durability import pause_at
 from .fingerprint import Fingerprints, quick_key
 from .plan import FilePlan, after_failure, plan_file
 from .progress import Progress
-from .relations import EmptyExport
+from .relations import EmptyExport, parquet_schema
 from .store import Store
 
 
@@ -87,7 +88,7 @@ def snapshot_time(path: Path, given: dt.datetime | None = None) -> dt.datetime:
     if given is not None:
         return _utc(given)
     if detect.sniff(path).fmt == "parquet":
-        meta = pq.read_schema(path).metadata or {}
+        meta = parquet_schema(path).metadata or {}
         if b"snapshot_time" in meta:
             return _utc(dt.datetime.fromisoformat(meta[b"snapshot_time"].decode().replace("Z", "+00:00")))
     named = S.time_in_name(path.name)
@@ -128,19 +129,31 @@ def ingest(paths: Sequence[str | Path], db: str | Path, *, skip_bad: bool = Fals
 
     Raises KqlDataError when a file is bad and `skip_bad` is false (nothing is written; the
     error's `.report` lists every file). With `skip_bad`, bad files are left out and listed."""
+    pause_at("start")
     files = expand(paths)
-    existed = Path(db).exists()
+    db = Path(db)
     report = IngestReport(str(db))
-    con = open_store(db)
+    if not db.parent.is_dir():
+        raise KqlDataError("the folder for the store does not exist", path=str(db))
+    durability.remove_stale(db)
+    first = not db.exists()
+    # a new store is built under a temporary name and named when complete (durability.py)
+    target = durability.staging_path(db) if first else db
+    con = open_store(target)
     try:
+        pause_at("opened")
         _run(con, files, report, skip_bad, snapshot, Progress.create(progress, files, con))
+        pause_at("checkpointed")
     except BaseException:
         con.close()
-        if not existed:  # a failed first ingest leaves no empty store behind
-            for leftover in (Path(db), Path(f"{db}.wal")):
-                leftover.unlink(missing_ok=True)
+        if first:  # a failed first ingest leaves no store behind
+            durability.discard(target)
         raise
     con.close()
+    if first:
+        pause_at("closed")
+        durability.publish(target, db)
+        pause_at("published")
     return report
 
 
@@ -230,6 +243,7 @@ def _load(con, plans: list[tuple[FilePlan, FileReport]], empty: list[FileReport]
         for n, (plan, fr) in enumerate(plans):
             current = n
             progress.start(plan.path)
+            pause_at("inserting")
             fr.rows, fr.added = store.insert(plan, str(plan.path.resolve()), fr.snapshot or dt.datetime.now())
             fr.table = store.table_name(plan.table)
             progress.done(plan.path, fr.rows)
@@ -239,6 +253,7 @@ def _load(con, plans: list[tuple[FilePlan, FileReport]], empty: list[FileReport]
             store.record(fr.digest.result(), fr.quick_key, str(fr.path.resolve()), fr.path.stat().st_size,
                          fr.table, kind, fr.rows, fr.added, fr.snapshot)
         store.finish()
+        pause_at("before-commit")
         con.execute("COMMIT" if commit else "ROLLBACK")
     except duckdb.Error as e:
         con.execute("ROLLBACK")
@@ -249,7 +264,8 @@ def _load(con, plans: list[tuple[FilePlan, FileReport]], empty: list[FileReport]
         con.execute("ROLLBACK")
         raise
     if commit:
-        con.execute("CHECKPOINT")
+        pause_at("committed")
+        con.execute("CHECKPOINT")  # folds the write-ahead log into the store file
     return store, None
 
 

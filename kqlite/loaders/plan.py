@@ -52,6 +52,10 @@ class FilePlan:
 def plan_file(con: duckdb.DuckDBPyConnection, path: Path, sniff: detect.Sniff, readable: Path) -> FilePlan:
     """Classify a file and type its columns (raises KqlDataError for a file kqlite cannot read)."""
     try:
+        if sniff.fmt != "parquet" and not sniff.compressed:
+            nul = D.first_nul(readable, sniff)
+            if nul is not None:
+                raise nul
         raw = relation(con, sniff, readable)
         names, offsets = _header_names(raw, sniff)
         first = {names.get(k, k): v for k, v in raw.first.items()}

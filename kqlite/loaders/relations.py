@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import KqlDataError
@@ -21,6 +22,9 @@ from . import schemas as S
 from .detect import Sniff
 
 _NESTED = ("STRUCT", "MAP", "UNION", "JSON", '"NULL"', "NULL")
+MAX_LINE = 64 << 20  # the longest CSV line read (DuckDB's default, 2 MB, is one big JSON value in a cell)
+_JSON_KIND = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number",
+              bool: "true or false", type(None): "null"}
 
 
 class EmptyExport(Exception):
@@ -87,13 +91,30 @@ def relation(con: duckdb.DuckDBPyConnection, sniff: Sniff, path: Path,
 
 # ---------------------------------------------------------------- Parquet
 
+def parquet_schema(path: Path) -> pa.Schema:
+    """The Arrow schema in a Parquet file's footer; a file without a readable footer (cut off
+    while being written or copied) is a KqlDataError."""
+    try:
+        return pq.read_schema(path)
+    except (pa.ArrowException, OSError):
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            f.seek(max(0, size - 4))
+            marked = f.read() == b"PAR1"
+        what = "its footer (the schema, at the end) cannot be read" if marked else \
+            "it does not end with Parquet's footer and 'PAR1' mark"
+        raise KqlDataError(f"not a complete Parquet file: {what} (the file ends at byte {size}: cut off while "
+                           "being written or copied?)", path=str(path)) from None
+
+
 def _parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Raw:
     sql = f"SELECT * FROM read_parquet({_str(path)})"
     declared: dict[str, str] = {}
     units: dict[str, str] = {}
     # kqlite's own exports (and the sample fleet) say which string columns are dynamic, and Arrow
     # durations arrive as plain integers: the Arrow schema in the footer keeps both facts
-    schema = pq.read_schema(path)
+    schema = parquet_schema(path)
+    unique_names(schema.names, "column")
     for f in schema:
         meta = f.metadata or {}
         if b"kql_type" in meta:
@@ -109,14 +130,31 @@ def _parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Raw:
 # ---------------------------------------------------------------- CSV
 
 def _csv_options(sniff: Sniff, path: Path) -> str:
-    opts = [_str(path), "header = true", f"delim = {quote_string(sniff.delimiter)}", "quote = '\"'", "escape = '\"'"]
+    # skip = 0: DuckDB's sniffer would otherwise take a ragged row for the header and skip every
+    # line before it; comment = '': a value starting with '#' is data
+    opts = [_str(path), "header = true", f"delim = {quote_string(sniff.delimiter)}", "quote = '\"'", "escape = '\"'",
+            "skip = 0", "comment = ''"]
     if sniff.compressed:
         opts.append("compression = 'gzip'")
+    if sniff.compressed or path.stat().st_size > 2_000_000:  # only a file that big can have a line that long
+        opts.append(f"max_line_size = {MAX_LINE}")
     return ", ".join(opts)
+
+
+def unique_names(names: list[str] | tuple[str, ...], what: str) -> None:
+    """Two columns of one name (in any case: DuckDB's names are case-insensitive) are refused:
+    which one a query means would be a guess."""
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names, 1):
+        first = seen.setdefault(n.lower(), i)
+        if first != i:
+            raise KqlDataError(f"the {what} '{n}' appears twice ({what}s {first} and {i}"
+                               f"{', line 1' if what == 'column' else ''}); rename one")
 
 
 def _csv(con: duckdb.DuckDBPyConnection, sniff: Sniff, path: Path, overrides: dict[str, str],
          full_sample: bool) -> Raw:
+    unique_names(sniff.header, "column")
     base = _csv_options(sniff, path)
     types = {h: t for h, t in overrides.items() if h in sniff.header}
     extra = ""
@@ -148,6 +186,9 @@ def _csv(con: duckdb.DuckDBPyConnection, sniff: Sniff, path: Path, overrides: di
 
 # ---------------------------------------------------------------- JSON
 
+_AZ_GRAPH_KEYS = {"count", "skip_token", "total_records", "totalRecords", "$skipToken", "resultTruncated"}
+
+
 def _json_options(sniff: Sniff, path: Path, fmt: str) -> str:
     opts = [_str(path), f"format = {quote_string(fmt)}"]
     if fmt == "auto":  # one document: DuckDB must hold all of it at once (rows are small: default buffers)
@@ -174,20 +215,37 @@ def _json(con: duckdb.DuckDBPyConnection, sniff: Sniff, path: Path, overrides: d
     doc = json.loads(first[0][0])
     if not isinstance(doc, dict):
         raise KqlDataError("expected JSON objects (one per row), a list of them, or a Resource Graph / "
-                           f"Log Analytics result; found a {type(doc).__name__}", path=str(path))
+                           f"Log Analytics result; found {_JSON_KIND.get(type(doc), 'a value')}",
+                           path=str(sniff.path), row=1 if fmt != "auto" else None)
     if len(first) == 1 and fmt == "auto":
         table_path = _table_path(doc)
         if table_path is not None:
             return _rest_table(con, objects, table_path, overrides)
-        if isinstance(doc.get("data"), list):
+        data = doc.get("data")
+        if isinstance(data, list):
+            bad = next((i for i, r in enumerate(data) if not isinstance(r, dict)), None)
+            if bad is not None:
+                raise KqlDataError(f"\"data\"[{bad}] is {_JSON_KIND.get(type(data[bad]), 'a value')}, not an object "
+                                   "(a row)", path=str(sniff.path), row=bad + 1)
             return _object_rows(con, f"SELECT unnest(json_extract(json, '$.data[*]')) AS r FROM ({objects})",
                                 overrides, "wrapper")
+        if "data" in doc and _AZ_GRAPH_KEYS & set(doc):
+            with open(path, "rb") as f:  # where "data" is: one document, read once more (it was parsed whole)
+                at = f.read().find(b'"data"')
+            raise KqlDataError(f"an az graph result whose \"data\" is {_JSON_KIND.get(type(data), 'a value')} "
+                               f"(at byte {at}); expected a list of rows or a {{\"columns\", \"rows\"}} table",
+                               path=str(sniff.path))
         return _object_rows(con, f"SELECT json AS r FROM ({objects})", overrides, "object")
     # a list of objects or JSON Lines: DuckDB's reader with its own type inference
     text_typed = all(isinstance(v, str) or v is None for v in doc.values())
-    opts = _json_options(sniff, path, fmt)
+    opts = _json_options(sniff, path, fmt) + ", records = true"  # every row an object: another value is an error
     sample = ", sample_size = -1" if full_sample else ""
-    columns = _describe_once(con, f"SELECT * FROM read_json({opts}{sample})", path)
+    try:
+        columns = _describe_once(con, f"SELECT * FROM read_json({opts}{sample})", path)
+    except duckdb.BinderException as e:
+        if "non-record" not in str(e):
+            raise
+        raise _not_a_row(con, objects, sniff) from None
     if text_typed:  # az monitor prints every value as a string: type them ourselves, consistently
         columns = [(c, "VARCHAR") for c, _ in columns]
     nulls = {c for c, t in columns if t.strip('"').upper() == "NULL"}
@@ -195,6 +253,15 @@ def _json(con: duckdb.DuckDBPyConnection, sniff: Sniff, path: Path, overrides: d
     spec = ", ".join(f"{quote_string(c)}: {quote_string(t)}" for c, t in columns)
     sql = f"SELECT * FROM read_json({opts}, columns = {{{spec}}})"
     return Raw(sql, columns, text_typed=text_typed, first=doc, nulls=nulls)
+
+
+def _not_a_row(con: duckdb.DuckDBPyConnection, objects: str, sniff: Sniff) -> KqlDataError:
+    """The first element of a list (or line of JSON Lines) that is not an object, by row."""
+    found = con.execute(f"SELECT n, json_type(json) FROM (SELECT row_number() OVER () AS n, json FROM ({objects})) "
+                        "WHERE json_type(json) <> 'OBJECT' ORDER BY n LIMIT 1").fetchall()
+    row, kind = found[0] if found else (None, "")
+    words = {"ARRAY": "an array", "VARCHAR": "a string", "BOOLEAN": "true or false", "NULL": "null"}
+    return KqlDataError(f"expected an object (a row), found {words.get(kind, 'a number')}", path=str(sniff.path), row=row)
 
 
 def _tail(path: Path) -> str:

@@ -29,6 +29,10 @@ def draw(table: pa.Table, chart: str, props: dict[str, Any], width: int) -> str 
     """The chart as text, or None when this chart kind is not drawn in a terminal."""
     if table.num_rows == 0 or chart not in BAR_CHARTS + LINE_CHARTS + ("card",):
         return None
+    if chart in LINE_CHARTS:
+        from ..charts.series import expand_series
+
+        table = expand_series(table)  # make-series output: one series per row along its axis array
     names, types = table.column_names, kql_types(table)
     rows = table.to_pylist()
     title = [str(props["title"])] if props.get("title") else []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..highlight import TABULAR_OPERATORS
 
-_DASHED = r"project-(?:away|keep|rename|reorder)|mv-expand|mv-apply|parse-where|make-series|granny-(?:asc|desc)"
+_DASHED = r"project-(?:away|keep|rename|reorder)|mv-expand|mv-apply|parse-where|make-series|top-nested|top-hitters|project-smart|granny-(?:asc|desc)"
 _STRING = (r"```(?:.|\n)*?(?:```|\Z)|~~~(?:.|\n)*?(?:~~~|\Z)"
            r"|[hH]?@\"(?:[^\"]|\"\")*\"?|[hH]?@'(?:[^']|'')*'?"
            r"|[hH]?\"(?:\\.|[^\"\\\n])*\"?|[hH]?'(?:\\.|[^'\\\n])*'?")

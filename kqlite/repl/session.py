@@ -30,6 +30,7 @@ from prompt_toolkit.styles import Style
 from .. import __version__
 from ..errors import KqlError
 from ..highlight import KqlLexer
+from ..limits import truncation_notice
 from . import keys, render
 from .commands import CommandError, Commands
 from .completion import KqlCompleter
@@ -147,7 +148,7 @@ class Repl:
         self.say(self.db.explain(text, dict(self.params)))
 
     def _interrupt(self) -> None:
-        self.db._con.interrupt()  # DuckDB cancels the running statement; safe from any thread
+        self.db.interrupt()  # DuckDB cancels the running statement; safe from any thread
 
     def _print_results(self, results: list, elapsed: float | None) -> None:
         screen = self.screen()
@@ -167,6 +168,8 @@ class Repl:
             else:
                 rows = max(5, screen.height - 9)
                 self.say(render.result_text(result, screen, spent, max_rows=rows))
+            if getattr(result, "truncated", False):
+                self.say(render.note(truncation_notice(result.table.num_rows), self.color))
             if not last:
                 self.say("")
 

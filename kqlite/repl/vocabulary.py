@@ -15,6 +15,10 @@ OPERATORS = {
     "limit": "alias of take", "filter": "alias of where", "render": "draw a chart", "as": "name the result",
     "serialize": "mark rows ordered", "sample": "N random rows", "getschema": "the columns and types",
     "invoke": "call a tabular function", "mvexpand": "alias of mv-expand",
+    "mv-apply": "a subquery per array", "top-nested": "top values in levels", "top-hitters": "most frequent values",
+    "facet": "a count table per column", "fork": "several results", "partition": "a subquery per key",
+    "evaluate": "run a plugin (bag_unpack, pivot, narrow)", "search": "find a term in tables",
+    "scan": "match sequences of rows",
 }
 # Operators offered at the start of a query, which then reads the default table (Resource Graph style).
 HEADLESS_OPERATORS = ("where", "project", "extend", "summarize", "count", "take", "distinct", "top", "sort")
@@ -28,12 +32,14 @@ JOIN_KINDS = ("innerunique", "inner", "leftouter", "rightouter", "fullouter", "l
 OPERATOR_PARAMS = {
     "join": ("kind",), "lookup": ("kind",), "union": ("kind", "withsource", "isfuzzy"),
     "mv-expand": ("bagexpansion", "with_itemindex"), "mvexpand": ("bagexpansion", "with_itemindex"),
+    "mv-apply": ("with_itemindex",), "partition": ("hint.strategy",), "search": ("kind",), "scan": ("with_match_id",),
 }
 PARAM_VALUES = {
     ("join", "kind"): JOIN_KINDS, ("lookup", "kind"): ("leftouter", "inner"), ("union", "kind"): ("outer", "inner"),
     ("union", "isfuzzy"): ("true", "false"), ("mv-expand", "bagexpansion"): ("bag", "array"),
     ("mvexpand", "bagexpansion"): ("bag", "array"), ("parse", "kind"): ("simple", "regex", "relaxed"),
-    ("parse-where", "kind"): ("simple", "regex"), ("render", "kind"): ("default", "stacked", "stacked100", "unstacked"),
+    ("parse-where", "kind"): ("simple", "regex"), ("partition", "hint.strategy"): ("native", "shuffle", "legacy"),
+    ("search", "kind"): ("default", "case_insensitive", "case_sensitive"), ("render", "kind"): ("default", "stacked", "stacked100", "unstacked"),
 }
 PARAM_NAMES = frozenset(p for _, p in PARAM_VALUES)
 

@@ -5,6 +5,7 @@ summarize by summarize.py, and the less common operators by operators_tabular.py
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,11 +34,11 @@ from .plan import (
     Order,
     OrderKey,
     Projection,
-    RangeRel,
     Rel,
     Table,
     Values,
 )
+from .windows import filter_with_windows, has_window, is_serialized, order_with_windows, split_windows
 
 TABULAR_FUNCTIONS = ("materialize", "view", "table")
 
@@ -94,6 +95,7 @@ class BoundQuery:
 
     rel: Rel
     render: tuple[str, dict[str, Any]] | None = None
+    name: str | None = None  # a result's name: `fork` legs (name = (...) or `as`)
 
 
 @dataclass
@@ -103,6 +105,10 @@ class Catalog:
     tables: dict[str, Table] = field(default_factory=dict)
     default_table: str = "Resources"
     functions: dict[str, Any] = field(default_factory=dict)  # name -> stored_functions.StoredFunction
+    # runs a plan while binding, for operators whose output columns depend on the data
+    # (evaluate bag_unpack/pivot, partition by X { ... }): (rel, now) -> pyarrow Table. Set by the engine.
+    run: Any = None
+    allow_files: bool = False  # externaldata may read local files (Database(allow_files=True))
 
     def find(self, name: str) -> Table | None:
         if name in self.tables:
@@ -120,6 +126,7 @@ class Binder:
         self.render: tuple[str, dict[str, Any]] | None = None
         self._calls: list[str] = []  # the user functions being expanded, outermost first
         self.labels: dict[int, str] = {}  # relation -> the name `as` gave it (union withsource)
+        self.forked: list[tuple[str | None, Rel]] = []  # results of a `fork`, one per leg
         from .tabular_ops import TabularOps
 
         self.ops = TabularOps(self)
@@ -140,7 +147,18 @@ class Binder:
                 continue
             elif isinstance(stmt, A.QueryStatement):
                 self.render = None
+                self.forked: list[tuple[str | None, Rel]] = []
                 rel = self.tabular(stmt.body, env)
+                if self.forked and rel is not self.forked[0][1]:
+                    ops = getattr(stmt.body, "ops", ())
+                    after = [o for prev, o in zip(ops, ops[1:]) if isinstance(prev, (A.Fork, A.Facet))]
+                    raise KqlSyntaxError("fork and facet must be the last operator of a query",
+                                         after[0].span if after else stmt.body.span,
+                                         ["apply the operators inside each leg: fork (where ... | count)"],
+                                         code="KQ119")
+                if self.forked:  # fork and facet: one result per leg (semantic/more_ops.py)
+                    results.extend(BoundQuery(r, None, name) for name, r in self.forked)
+                    continue
                 results.append(BoundQuery(rel, self.render))
         if not results:
             last = script.statements[-1] if script.statements else None
@@ -180,7 +198,7 @@ class Binder:
     # ------------------------------------------------------------ tabular expressions
     def try_tabular(self, node: A.Node, env: Env) -> Rel | None:
         """Bind node as a table if it is one; None if it is a scalar expression."""
-        if isinstance(node, (A.Pipe, A.Datatable, A.Print, A.Range)):
+        if isinstance(node, (A.Pipe, A.Datatable, A.Print, A.Range, A.ExternalData)):
             return self.tabular(node, env)
         if isinstance(node, A.Name):
             binding = env.lookup(node.name)
@@ -201,12 +219,16 @@ class Binder:
             rel = self.source(node.source, env) if node.source is not None else self.headless_source(node, env)
             for op in node.ops:
                 rel = self.ops.apply(op, rel, env)
+                if not rel.columns:  # SQL has no table without columns (project-away of every column)
+                    # a bare `summarize` has no children to take a span from: point at the pipeline
+                    span = next((sp for sp in (op.span, node.span) if sp.start >= 0), Span(0, 0))
+                    raise KqlTypeError("this operator leaves no columns", span, code="KQ305")
             return rel
         return self.source(node, env)
 
     def headless_source(self, node: A.Pipe, env: Env) -> Rel:
         first = node.ops[0]
-        if isinstance(first, A.Union):
+        if isinstance(first, (A.Union, A.Search, A.Find)):
             return Values((), rows=())  # a leading union has no input of its own
         table = self.catalog.find(self.catalog.default_table)
         if table is None:
@@ -223,6 +245,10 @@ class Binder:
             return self.print_(node, env)
         if isinstance(node, A.Range):
             return self.range_(node, env)
+        if isinstance(node, A.ExternalData):
+            from .external_data import external_data
+
+            return external_data(self, node)
         if isinstance(node, A.Pipe):
             return self.tabular(node, env)
         if isinstance(node, A.Call):
@@ -318,18 +344,9 @@ class Binder:
         return Values(tuple(cols), rows=(tuple(exprs),))
 
     def range_(self, node: A.Range, env: Env) -> Rel:
-        scope = Scope(env)
-        start = self.exprs.bind(node.start, scope)
-        stop = self.exprs.bind(node.stop, scope)
-        step = self.exprs.bind(node.step, scope)
-        t = start.type
-        if t not in ("int", "long", "real", "datetime", "timespan", "decimal"):
-            raise KqlTypeError(f"range needs numeric, datetime or timespan bounds, not {t}", node.start.span,
-                               code="KQ315")
-        if t == "int":
-            t = "long"
-        return RangeRel((Col(node.column, t),), start=start, stop=stop, step=step,
-                        order=(OrderKey(BCol(t, node.column), False, False),))
+        from .range_source import range_relation
+
+        return range_relation(self.exprs, node, env)
 
     # ------------------------------------------------------------ user functions
     def expand_function(self, call: A.Call, fv: FunctionValue, env: Env, scope: Scope | None) -> BExpr | Rel:
@@ -397,7 +414,8 @@ class Binder:
         if t is None:
             raise KqlTypeError(f"unknown parameter type '{p.type}'", p.span, [_TYPE_HINT], code="KQ312")
         numeric = ("int", "long", "real", "decimal")
-        if isinstance(value, BLit) and value.type in numeric and t in numeric and value.value is not None:
+        if (isinstance(value, BLit) and value.type in numeric and t in numeric and value.value is not None
+                and math.isfinite(value.value)):  # nan/inf to an integer: left to coerce, as at run time
             return BLit(t, float(value.value) if t == "real" else (int(value.value) if t in ("int", "long") else value.value))
         if value.type == t or (value.type in numeric and t in numeric):
             return coerce(value, t)
@@ -407,6 +425,7 @@ class Binder:
 
     # ------------------------------------------------------------ helpers shared by operators
     def scope_of(self, rel: Rel, env: Env, **kw: Any) -> Scope:
+        kw.setdefault("windows", is_serialized(rel))  # window functions need a serialized row set
         return Scope(env, {c.name: c.type for c in rel.columns}, **kw)
 
     def passthrough(self, rel: Rel) -> list[BExpr]:
@@ -414,16 +433,23 @@ class Binder:
 
     def project(self, rel: Rel, cols: list[Col], items: list[BExpr], keep_order: bool = True) -> Projection:
         order = carry_order(rel, cols, items) if keep_order else None
-        return Projection(tuple(cols), input=rel, items=tuple(items), order=order)
+        source, items = split_windows(rel, items)  # nested or restart window calls need extra SELECTs
+        return Projection(tuple(cols), input=source, items=tuple(items), order=order)
 
     def filter(self, rel: Rel, predicate: BExpr) -> Rel:
+        if has_window(predicate):
+            return filter_with_windows(self, rel, predicate)
         return Filter(rel.columns, input=rel, predicate=predicate, order=rel.order)
 
     def limit(self, rel: Rel, count: BExpr) -> Rel:
         return Limit(rel.columns, input=rel, count=count, order=rel.order)
 
-    def order(self, rel: Rel, keys: list[OrderKey]) -> Rel:
-        return Order(rel.columns, input=rel, keys=tuple(keys), order=tuple(keys))
+    def order(self, rel: Rel, keys: list[OrderKey], count: BExpr | None = None) -> Rel:
+        """The rows sorted by `keys` (and the first `count` of them, for top)."""
+        if any(has_window(k.expr) for k in keys):
+            return order_with_windows(self, rel, keys, count)
+        ordered = Order(rel.columns, input=rel, keys=tuple(keys), order=tuple(keys))
+        return ordered if count is None else self.limit(ordered, count)
 
 
 def carry_order(rel: Rel, cols: list[Col], items: list[BExpr]) -> tuple[OrderKey, ...] | None:

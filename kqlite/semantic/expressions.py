@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import KqlNameError, KqlSyntaxError, KqlTypeError, KqlUnsupportedError, Span, did_you_mean
+from ..functions import catalog
 from ..functions.registry import Function, all_functions, lookup
 from ..syntax import ast as A
 from ..types import INTEGER, NUMERIC
@@ -101,6 +102,12 @@ class ExpressionBinder:
                                ["parse JSON text first: parse_json(Column).property"], code="KQ304")
         if isinstance(base, BPath):
             return BPath("dynamic", base.base, base.steps + (step,))
+        if isinstance(base, BCall) and base.fn.name.startswith("series_"):
+            from .tuples import field_access
+
+            direct = field_access(base, step)  # series_stats_dynamic(x).max: that statistic alone
+            if direct is not None:
+                return direct
         return BPath("dynamic", base, (step,))
 
     def _side_column(self, side: A.Side, name: str, span: Span, scope: Scope) -> BExpr:
@@ -145,7 +152,7 @@ class ExpressionBinder:
                     raise KqlTypeError("the subquery has no columns", node.items[0].span, code="KQ305")
                 return BInQuery("bool", left, rel, negated, ci)
         items = [self.bind(item, scope) for item in node.items]
-        if left.type == "dynamic":
+        if left.type == "dynamic" or (ci and left.type != "string"):  # in~ compares text: 7 in~ ("7")
             left = operators.coerce(left, "string")
         target = "string" if ci else left.type
         values: list[BExpr] = []
@@ -222,6 +229,9 @@ class ExpressionBinder:
             if isinstance(arg, BPath):
                 return operators.coerce(arg, "string")
         if fn is None:
+            known = catalog.FUNCTIONS.get(name)
+            if known is not None:  # valid KQL that kqlite does not run: say why, point at its page
+                raise catalog.unsupported_error(known, node.name_span)
             names = list(all_functions()) + scope.env.function_names()
             hints = did_you_mean(name, names)
             raise KqlNameError(f"unknown function '{name}'", node.name_span, hints, code="KQ203")
@@ -230,8 +240,9 @@ class ExpressionBinder:
                                [f"... | summarize {name}(...) by ..."], code="KQ307")
         if fn.kind == "window":
             if not scope.windows:
-                raise KqlTypeError(f"'{name}' needs serialized rows and cannot be used here", node.name_span,
-                                   code="KQ308")
+                raise KqlTypeError(f"'{name}' is a window function: it needs a serialized row set here",
+                                   node.name_span, ["serialize the rows first: ... | serialize | extend ..., "
+                                                    "or sort them: ... | sort by ... | extend ..."], code="KQ308")
             scope.uses_window = True
         return self.call(fn, node, scope)
 
@@ -250,13 +261,14 @@ class ExpressionBinder:
         if inner.uses_window:
             scope.uses_window = True
         try:
-            if fn.name == "extract" and len(args) == 4:
+            typed_at = {"extract": 3, "extract_json": 2, "percentile_tdigest": 2}.get(fn.name)  # the optional typeof(T) argument
+            if typed_at is not None and len(args) == typed_at + 1:
                 from ..types import normalize
 
-                rtype = normalize(str(args[3].value)) if isinstance(args[3], BLit) else None
+                rtype = normalize(str(args[typed_at].value)) if isinstance(args[typed_at], BLit) else None
                 if rtype is None:
-                    raise KqlTypeError("the 4th argument of extract() is a type: typeof(long), typeof(datetime) ...",
-                                       node.args[3].span, code="KQ311")
+                    raise KqlTypeError(f"argument {typed_at + 1} of {fn.name}() is a type: typeof(long), "
+                                       "typeof(datetime) ...", node.args[typed_at].span, code="KQ311")
             else:
                 rtype = fn.result_type([a.type for a in args])
             # builders check constant arguments (date parts, formats, patterns): run one now so that
@@ -265,7 +277,7 @@ class ExpressionBinder:
 
             fn.build([Arg("x", a.type, a.value if isinstance(a, BLit) else None, isinstance(a, BLit)) for a in args],
                      now_sql="now", over="")
-        except KqlTypeError as e:
+        except (KqlTypeError, KqlUnsupportedError) as e:
             e.span = e.span or node.span
             raise
         return BCall(rtype, fn, tuple(args))
@@ -311,6 +323,19 @@ class ExpressionBinder:
             raise KqlTypeError("toscalar() needs a table with at least one column", node.span, code="KQ305")
         return BScalarQuery(rel.columns[0].type, rel)
 
+    def call_pack_all(self, node: A.Call, scope: Scope) -> BExpr:
+        """pack_all([ignore_null_empty]): a bag of the row's columns, so it needs the scope, not the registry."""
+        from ..functions.dynamic import pack_all_sql
+
+        flag = node.args[0] if len(node.args) == 1 else None
+        if len(node.args) > 1 or (flag is not None and not (isinstance(flag, A.Literal) and isinstance(flag.value, bool))):
+            raise KqlTypeError("pack_all() takes at most one argument, a constant bool (ignore_null_empty)", node.span,
+                               code="KQ309")
+        columns = list(scope.columns.items())
+        ignore = bool(flag.value) if flag is not None else False
+        return BSql("dynamic", lambda *sqls: pack_all_sql(columns, sqls, ignore),
+                    tuple(BCol(t, name) for name, t in columns))
+
     def call_column_ifexists(self, node: A.Call, scope: Scope) -> BExpr:
         if len(node.args) != 2 or not isinstance(node.args[0], A.Literal):
             raise KqlTypeError("column_ifexists() takes a column name (a string) and a default", node.span,
@@ -319,6 +344,23 @@ class ExpressionBinder:
         if name in scope.columns:
             return BCol(scope.columns[name], name)
         return self.bind(node.args[1], scope)
+
+    call_columnifexists = call_column_ifexists  # the deprecated spelling
+
+    def call_estimate_data_size(self, node: A.Call, scope: Scope) -> BExpr:
+        """estimate_data_size(*) or estimate_data_size(col, ...): the row's size in bytes."""
+        from ..functions.strings import data_size_sql
+
+        if not node.args:
+            raise KqlTypeError("estimate_data_size() takes columns or *", node.span, code="KQ309")
+        parts: list[BExpr] = []
+        for arg in node.args:
+            if isinstance(arg, A.Star):
+                parts.extend(BCol(t, name) for name, t in scope.columns.items())
+            else:
+                parts.append(self.bind(arg, scope))
+        types = [p.type for p in parts]
+        return BSql("long", lambda *sqls: data_size_sql(list(zip(sqls, types))), tuple(parts))
 
     def call_typeof(self, node: A.Call, scope: Scope) -> BExpr:
         """typeof(long) as an argument (extract's result type): a constant naming the type."""

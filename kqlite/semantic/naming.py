@@ -29,6 +29,13 @@ def derive(expr: A.Node, columns: set[str] | dict | None = None) -> str | None:
         return f"{base}_{expr.index.value}" if base else None
     if isinstance(expr, A.Call) and expr.name in NAME_PRESERVING and expr.args:
         return derive(expr.args[0], columns)
+    if isinstance(expr, A.Call) and expr.name in ("column_ifexists", "columnifexists") and len(expr.args) == 2:
+        # the column it names when that exists, else the default's own name
+        wanted = expr.args[0]
+        if isinstance(wanted, A.Literal) and isinstance(wanted.value, str) and columns is not None \
+                and wanted.value in columns:
+            return wanted.value
+        return derive(expr.args[1], columns)
     return None
 
 

@@ -104,7 +104,19 @@ def logical(op: str, left: BExpr, right: BExpr, span: Span) -> BExpr:
 
 
 def _regex_escape(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch == "_" else "\\" + ch for ch in text)
+    """text as a RE2 pattern that matches it literally. RE2 accepts a backslash only before ASCII
+    punctuation (`\\’` is an error), so other characters are written as themselves or as \\x{..}."""
+    out = []
+    for ch in text:
+        if ch.isascii() and (ch.isalnum() or ch == "_"):
+            out.append(ch)
+        elif ch.isascii() and ch.isprintable() and ch != " ":
+            out.append("\\" + ch)
+        elif ch.isascii():
+            out.append(f"\\x{{{ord(ch):02x}}}")
+        else:
+            out.append(ch)  # not special to RE2: matched as itself (UTF-8)
+    return "".join(out)
 
 
 def string_match(op: str, left: BExpr, right: BExpr, span: Span) -> BExpr:

@@ -21,6 +21,8 @@ def parameter_value(name: str, kql_type: str, value: Any) -> Any:
         if value is None:
             return None
         if t == "string":
+            if "\0" in str(value):  # SQL text cannot hold NUL: refused here, where the declare gives a position
+                raise KqlTypeError(f"parameter '{name}' cannot contain the NUL character", code="KQ317")
             return str(value)
         if t == "bool":
             if isinstance(value, str):

@@ -84,6 +84,9 @@ class OrderKey:
 class Rel:
     columns: tuple[Col, ...]
     order: tuple[OrderKey, ...] | None = field(default=None, kw_only=True)
+    # False marks a relation built from operators that do not keep rows serialized (summarize's
+    # arg_max); None lets semantic/windows.py decide from the operator chain
+    serialized: bool | None = field(default=None, kw_only=True)
 
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -202,6 +205,46 @@ class Serialize(Rel):
     """Fixes the row order so window functions (row_number, prev, next) are defined."""
 
     input: Rel
+
+
+@dataclass(frozen=True, eq=False)
+class MakeSeriesRel(Rel):
+    """make-series (semantic/make_series.py): output = keys, one array per aggregate, the axis array."""
+
+    input: Rel
+    keys: tuple[BExpr, ...]
+    aggregates: tuple[BExpr, ...]
+    defaults: tuple[BExpr, ...]  # one constant per aggregate: the value of an empty bin
+    axis: BExpr
+    start: BExpr | None  # None: taken from the data
+    end: BExpr | None
+    step: BExpr
+    in_range: bool  # `in range(start, stop, step)`: stop inclusive, start aligned by bin()
+    nonempty: bool  # kind=nonempty: a row of defaults when the input is empty
+
+
+@dataclass(frozen=True, eq=False)
+class ScanStepPlan:
+    """One step of scan: its condition and assignments bound for Check 1 (the previous step's
+    state) and Check 2 (its own state); assignments are (declared column index, value)."""
+
+    name: str
+    output: str  # 'all' | 'none'
+    check1: BExpr | None  # None for the first step
+    check2: BExpr
+    assigns1: tuple[tuple[int, BExpr], ...]
+    assigns2: tuple[tuple[int, BExpr], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ScanRel(Rel):
+    """scan (semantic/scan.py, sql/scan.py): input columns, declared columns, [match id], then
+    the hidden __kq_rn, __kq_step that order the output."""
+
+    input: Rel
+    declared: tuple[tuple[Col, BExpr], ...]  # column and default
+    steps: tuple[ScanStepPlan, ...]
+    match_id: str | None
 
 
 @dataclass(frozen=True, eq=False)

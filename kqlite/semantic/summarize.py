@@ -1,17 +1,20 @@
 """summarize / count / distinct: group keys, aggregates and Kusto's output names.
 
-arg_max/arg_min and percentiles produce several columns: they aggregate into a struct
-or list column that a projection after the Aggregate unpacks."""
+arg_max/arg_min, take_any(a, b) and percentiles/percentilesw produce several columns: they
+aggregate into a struct column or several hidden columns that a projection after the
+Aggregate unpacks and names."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..errors import KqlTypeError, Span
-from ..functions.aggregate import nearest_rank
-from ..functions.registry import lookup
+from ..errors import KqlTypeError, KqlUnsupportedError, Span
+from ..functions.aggregate import PERCENTILE_TYPES, check_percent, nearest_rank, weighted_rank
+from ..functions.registry import Arg, lookup
 from ..sql.quote import quote_ident, quote_string
 from ..syntax import ast as A
+from ..types import SQL_TYPE
 from . import naming
 from .plan import Aggregate, BCall, BCol, BExpr, BLit, BSql, Col, Rel
 
@@ -35,7 +38,7 @@ def _contains_aggregate(e: BExpr) -> bool:
 def summarize(binder: Binder, aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ...], rel: Rel, env: Env,
               span: Span) -> Rel:
     row_scope = binder.scope_of(rel, env, windows=False)
-    if len(aggs) == 1 and isinstance(aggs[0].expr, A.Call) and _picks_a_row(aggs[0].expr):
+    if by and len(aggs) == 1 and isinstance(aggs[0].expr, A.Call) and _picks_a_row(aggs[0].expr):
         return _row_per_group(binder, aggs[0], by, rel, env)
     agg_scope = binder.scope_of(rel, env, aggregates=True, windows=False)
     used: set[str] = set()
@@ -58,36 +61,25 @@ def summarize(binder: Binder, aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ..
     needs_unpack = False
     for idx, item in enumerate(aggs):
         call = item.expr if isinstance(item.expr, A.Call) else None
-        if call is not None and call.name in ("arg_max", "arg_min"):
+        if call is not None and call.name == "buildschema":
+            # its schema model (union types, merged containers, `indexer`) has no exact SQL form here
+            raise KqlUnsupportedError("buildschema() is not supported", call.name_span,
+                                      ["https://learn.microsoft.com/kusto/query/buildschema-aggregation-function"])
+        if call is not None and _picks_a_row(call):
             needs_unpack = True
             hidden = f"__kq_arg{idx}"
-            columns, struct = _arg_extreme(binder, call, item, rel, row_scope, key_cols, used, hidden)
+            columns, struct = _picked_row(binder, call, item, rel, row_scope, key_cols, used, hidden)
             outputs.extend(columns)
             agg_exprs.append(struct)
             agg_cols.append(Col(hidden, "dynamic"))
             continue
-        if call is not None and call.name == "percentiles":
+        if call is not None and call.name in ("percentiles", "percentilesw"):
             needs_unpack = True
-            value = binder.exprs.bind(call.args[0], row_scope)
-            if value.type not in ("int", "long", "real", "decimal", "timespan", "datetime"):
-                raise KqlTypeError(f"percentiles() needs numbers, timespans or datetimes, not {value.type}",
-                                   call.args[0].span, code="KQ311")
-            if len(call.args) < 2:
-                raise KqlTypeError("percentiles() needs at least one percentage", call.span, code="KQ309")
-            base = naming.derive(call.args[0]) or ""
-            for j, p_node in enumerate(call.args[1:]):
-                p = binder.exprs.bind(p_node, row_scope)
-                if not isinstance(p, BLit) or p.type not in ("int", "long", "real", "decimal") or p.value is None:
-                    raise KqlTypeError("percentiles() needs constant percentages", p_node.span, code="KQ310")
-                pct = p.value
-                label = str(pct).replace(".", "_")
-                name = naming.unique(f"percentile_{base}_{label}", used)
-                used.add(name)
+            for j, (name, expr) in enumerate(_percentile_columns(binder, call, row_scope, used)):
                 hidden = f"__kq_pct{idx}_{j}"
-                agg_exprs.append(BSql(value.type, lambda v, pc=pct: nearest_rank(v, repr(pc)), (value,),
-                                      aggregate=True))
-                agg_cols.append(Col(hidden, value.type))
-                outputs.append((Col(name, value.type), BCol(value.type, hidden)))
+                agg_exprs.append(expr)
+                agg_cols.append(Col(hidden, expr.type))
+                outputs.append((Col(name, expr.type), BCol(expr.type, hidden)))
             continue
         value = binder.exprs.bind(item.expr, agg_scope)
         if not _contains_aggregate(value):
@@ -95,9 +87,9 @@ def summarize(binder: Binder, aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ..
                                item.expr.span, ["group by it instead: summarize ... by <expression>"], code="KQ322")
         if item.names:
             name = item.names[0]
-        elif isinstance(value, BCall) and value.fn.name == "percentile" and call is not None:
-            pct = value.args[1].value if isinstance(value.args[1], BLit) else ""
-            name = f"percentile_{naming.derive(call.args[0]) or ''}_{str(pct).replace('.', '_')}"
+        elif isinstance(value, BCall) and value.fn.name in ("percentile", "percentilew") and call is not None:
+            pct = value.args[-1].value if isinstance(value.args[-1], BLit) else ""
+            name = f"percentile_{naming.derive(call.args[0]) or ''}_{_label(pct)}"
         elif isinstance(value, BCall) and value.fn.kind == "aggregate" and call is not None:
             name = naming.aggregate_name(value.fn.column if value.fn.column is not None else value.fn.name, call)
         else:
@@ -156,7 +148,8 @@ def _row_per_group(binder: Binder, item: A.Assign, by: tuple[A.Assign, ...], rel
     for name, value in keys + [(naming.unique(n, used | {k for k, _ in keys}), v) for n, v in fields]:
         out_cols.append(Col(name, value.type))
         out_items.append(value)
-    return binder.project(first, out_cols, out_items, keep_order=False)
+    picked = binder.project(first, out_cols, out_items, keep_order=False)
+    return replace(picked, serialized=False)  # summarize's output is not serialized, whatever its input
 
 
 def _returned_fields(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, scope, key_names: set[str],
@@ -176,8 +169,10 @@ def _returned_fields(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, sco
         args = args[1:]
     for arg in args:
         if isinstance(arg, A.Star):
+            # a column already returned (arg_max_x = arg_max(x, *) returns x once, named arg_max_x)
+            returned = {e.name for _, e in fields if isinstance(e, BCol)} | {f for f, _ in fields}
             for c in rel.columns:
-                if c.name not in key_names and c.name not in [f for f, _ in fields]:
+                if c.name not in key_names and c.name not in returned:
                     fields.append((c.name, BCol(c.type, c.name)))
             continue
         value = binder.exprs.bind(arg, scope)
@@ -185,10 +180,13 @@ def _returned_fields(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, sco
     return fields
 
 
-def _arg_extreme(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, scope, key_cols: list[Col],
-                 used: set[str], hidden: str):
-    """arg_max(x, a, b) / arg_max(x, *): the row where x is largest, as columns x, a, b (or all)."""
-    fields = _returned_fields(binder, call, item, rel, scope, {c.name for c in key_cols}, used, [0], True)
+def _picked_row(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, scope, key_cols: list[Col],
+                used: set[str], hidden: str):
+    """arg_max(x, a, b) / arg_max(x, *) / take_any(a, b) beside other aggregates: the columns of
+    one row per group, aggregated as a struct that a projection unpacks. arg_max skips rows
+    where x is null; when all are null it takes any row, as Kusto does."""
+    picks_extreme = call.name in ("arg_max", "arg_min")
+    fields = _returned_fields(binder, call, item, rel, scope, {c.name for c in key_cols}, used, [0], picks_extreme)
     results = []
     struct_fields = []
     for i, (name, value) in enumerate(fields):
@@ -196,13 +194,69 @@ def _arg_extreme(binder: Binder, call: A.Call, item: A.Assign, rel: Rel, scope, 
         used.add(out)
         field_name = f"f{i}"
         struct_fields.append((field_name, value))
-        results.append((Col(out, value.type),
-                        BSql(value.type, lambda s, f=field_name: f"struct_extract({s}, {quote_string(f)})",
-                             (BCol("dynamic", hidden),))))
+        results.append((Col(out, value.type), _unpack(value.type, field_name, hidden)))
     fn_name = call.name
 
-    def build(target_sql: str, *values: str) -> str:
-        packed = ", ".join(f"{quote_ident(f)} := {v}" for (f, _), v in zip(struct_fields, values))
-        return f"{fn_name}(struct_pack({packed}), {target_sql})"
+    def build(*values: str) -> str:
+        packed = "struct_pack(" + ", ".join(f"{quote_ident(f)} := {v}" for (f, _), v in zip(struct_fields, values)) + ")"
+        if not picks_extreme:
+            return f"any_value({packed})"
+        return f"COALESCE({fn_name}({packed}, {values[0]}), any_value({packed}))"
 
-    return results, BSql("dynamic", build, (fields[0][1], *[v for _, v in struct_fields]), aggregate=True)
+    return results, BSql("dynamic", build, tuple(v for _, v in struct_fields), aggregate=True)
+
+
+def _unpack(t: str, field_name: str, hidden: str) -> BExpr:
+    def extract(s: str) -> str:
+        value = f"struct_extract({s}, {quote_string(field_name)})"
+        return f"COALESCE({value}, '')" if t == "string" else value  # strings are never null in KQL
+    return BSql(t, extract, (BCol("dynamic", hidden),))
+
+
+def _label(pct: object) -> str:
+    """percentile_x_95, percentile_x_99_9: the percentage as Kusto writes it in column names."""
+    if isinstance(pct, float) and pct.is_integer():
+        pct = int(pct)
+    return str(pct).replace(".", "_").replace("-", "_")
+
+
+def _percentile_columns(binder: Binder, call: A.Call, scope, used: set[str]) -> list[tuple[str, BExpr]]:
+    """percentiles(x, 50, 95) / percentilesw(x, w, 50, 95): one column per percentage,
+    percentile_x_50 and percentile_x_95."""
+    weighted = call.name == "percentilesw"
+    n_fixed = 2 if weighted else 1
+    if len(call.args) <= n_fixed:
+        raise KqlTypeError(f"{call.name}() needs at least one percentage", call.span, code="KQ309")
+    value = binder.exprs.bind(call.args[0], scope)
+    if value.type not in PERCENTILE_TYPES:
+        raise KqlTypeError(f"{call.name}() needs numbers, timespans or datetimes, not {value.type}",
+                           call.args[0].span, code="KQ311")
+    parts: tuple[BExpr, ...] = (value,)
+    if weighted:
+        weight = binder.exprs.bind(call.args[1], scope)
+        if weight.type not in ("int", "long"):
+            raise KqlTypeError(f"the weight of percentilesw() must be an integer (long), not {weight.type}",
+                               call.args[1].span, code="KQ311")
+        parts = (value, weight)
+    base = naming.derive(call.args[0]) or ""
+    sql_type = SQL_TYPE[value.type]
+    columns: list[tuple[str, BExpr]] = []
+    for p_node in call.args[n_fixed:]:
+        p = binder.exprs.bind(p_node, scope)
+        if not isinstance(p, BLit) or p.type not in ("int", "long", "real", "decimal") or p.value is None:
+            raise KqlTypeError(f"{call.name}() needs constant percentages", p_node.span, code="KQ310")
+        try:
+            check_percent(Arg(repr(p.value), p.type, p.value, True))
+        except KqlTypeError as e:
+            e.span = p_node.span
+            raise
+        pct = p.value
+        name = naming.unique(f"percentile_{base}_{_label(pct)}", used)
+        used.add(name)
+        if weighted:
+            expr = BSql(value.type, lambda v, w, pc=pct: weighted_rank(v, w, repr(pc), sql_type), parts,
+                        aggregate=True)
+        else:
+            expr = BSql(value.type, lambda v, pc=pct: nearest_rank(v, repr(pc)), parts, aggregate=True)
+        columns.append((name, expr))
+    return columns

@@ -49,6 +49,15 @@ class TabularOps:
     def apply(self, op: A.Operator, rel: Rel, env: Env) -> Rel:
         method = getattr(self, f"visit_{type(op).__name__}", None)
         if method is None:
+            from .more_ops import MoreOps  # mv-apply, top-nested, fork, evaluate, search...
+
+            method = getattr(MoreOps(self.b), f"visit_{type(op).__name__}", None)
+        if method is None:
+            from ..functions import catalog
+
+            known = catalog.operator_of_node(type(op).__name__)
+            if known is not None:  # parsed but not bound: say why, point at its page
+                raise catalog.unsupported_error(known, op.span)
             raise KqlUnsupportedError(f"the {type(op).__name__.lower()} operator is not supported", op.span)
         return method(op, rel, env)
 
@@ -67,13 +76,17 @@ class TabularOps:
             value = self.b.exprs.bind(item.expr, scope)
             if len(item.names) > 1:
                 raise KqlUnsupportedError("tuple assignment (a, b) = ... is not supported here", item.span)
-            name = item.names[0] if item.names else naming.derive(item.expr)
+            name = item.names[0] if item.names else naming.derive(item.expr, scope.columns)
             if name is None:
                 name = naming.next_column(used, counter)
             out.append((name, value))
         return out
 
     def visit_Project(self, op: A.Project, rel: Rel, env: Env) -> Rel:
+        from . import tuples
+
+        if tuples.has_tuples(op.items):  # series_stats(x), (a, b) = series_fit_line(y): one column per value
+            return tuples.project(self, op, rel, env)
         used: set[str] = set(rel.column_names())
         pairs = self._assignments(op.items, rel, env, used, [0])
         seen: set[str] = set()
@@ -85,6 +98,10 @@ class TabularOps:
         return self.b.project(rel, [Col(n, e.type) for n, e in pairs], [e for _, e in pairs])
 
     def visit_Extend(self, op: A.Extend, rel: Rel, env: Env) -> Rel:
+        from . import tuples
+
+        if tuples.has_tuples(op.items):
+            return tuples.extend(self, op, rel, env)
         cols = list(rel.columns)
         items: list[BExpr] = self.b.passthrough(rel)
         used = set(rel.column_names())
@@ -203,8 +220,7 @@ class TabularOps:
         return self.b.order(rel, self._sort_keys(op.keys, rel, env))
 
     def visit_Top(self, op: A.Top, rel: Rel, env: Env) -> Rel:
-        ordered = self.b.order(rel, self._sort_keys(op.keys, rel, env))
-        return self.b.limit(ordered, self._count(op.count, env))
+        return self.b.order(rel, self._sort_keys(op.keys, rel, env), self._count(op.count, env))
 
     def visit_Sample(self, op: A.Sample, rel: Rel, env: Env) -> Rel:
         count = self._count(op.count, env)
@@ -391,10 +407,15 @@ class TabularOps:
         if op.limit is not None:
             lim = self._count(op.limit, env)
             limit = int(lim.value) if isinstance(lim, BLit) else None
-        if str(op.param("bagexpansion", "bag")) == "array":
+        if str(op.param("bagexpansion", op.param("kind", "bag"))) == "array":  # kind= is the current spelling
             expand = [(n, BSql("dynamic", lambda s: f"kq_bag_to_array({s})", (e,)), t) for n, e, t in expand]
         return MvExpandRel(tuple(cols), input=rel, expand=tuple(expand), index_column=str(index) if index else None,
                            limit=limit)
+
+    def visit_MakeSeries(self, op: A.MakeSeries, rel: Rel, env: Env) -> Rel:
+        from .make_series import make_series
+
+        return make_series(self.b, op, rel, env)
 
     def visit_Parse(self, op: A.Parse, rel: Rel, env: Env) -> Rel:
         from .parse import parse_operator
@@ -412,7 +433,7 @@ class TabularOps:
                 Col("ColumnType", "string"))
         rows = tuple((BLit("string", c.name), BLit("int", i), BLit("string", SYSTEM_TYPE[c.type]),
                       BLit("string", c.type)) for i, c in enumerate(rel.columns))
-        return Values(cols, rows=rows)
+        return Values(cols, rows=rows, serialized=True)  # getschema emits a serialized row set
 
     def visit_Invoke(self, op: A.Invoke, rel: Rel, env: Env) -> Rel:
         from .binder import Env as _Env

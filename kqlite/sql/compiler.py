@@ -77,7 +77,12 @@ class SqlCompiler:
         sql = self.expr(e.base, over)
         const = ""
         for step in e.steps:
-            if isinstance(step, str):
+            if isinstance(step, str) and step in ("", "*"):
+                # DuckDB's JSONPath cannot name these keys ($."*" is a wildcard, $."" an error): a JSON pointer can
+                if const:
+                    sql, const = f"json_extract({sql}, {quote_string('$' + const)})", ""
+                sql = f"json_extract({sql}, {quote_string('/' + step)})"
+            elif isinstance(step, str):
                 const += "." + _json_key(step)
             elif isinstance(step, int) and not isinstance(step, bool):
                 const += f"[#{step}]" if step < 0 else f"[{step}]"
@@ -85,8 +90,8 @@ class SqlCompiler:
                 if const:
                     sql, const = f"json_extract({sql}, {quote_string('$' + const)})", ""
                 idx = self.expr(step, over)
-                if step.type == "string":
-                    sql = f"json_extract({sql}, '$.\"' || replace({idx}, '\"', '\\\"') || '\"')"
+                if step.type == "string":  # a JSON pointer names any key exactly: only ~ and / are escaped
+                    sql = f"json_extract({sql}, '/' || replace(replace({idx}, '~', '~0'), '/', '~1'))"
                 else:
                     sql = (f"json_extract({sql}, CASE WHEN {idx} < 0 THEN '$[#' || CAST({idx} AS VARCHAR) || ']' "
                            f"ELSE '$[' || CAST({idx} AS VARCHAR) || ']' END)")
@@ -98,7 +103,10 @@ class SqlCompiler:
     def order_by(self, keys: tuple[P.OrderKey, ...] | None, qualifier: str = "") -> str:
         parts = []
         for k in keys or ():
-            parts.append(f"{self.expr(k.expr)} {'DESC' if k.desc else 'ASC'} NULLS {'FIRST' if k.nulls_first else 'LAST'}")
+            key = self.expr(k.expr)
+            if isinstance(k.expr, P.BLit):  # `sort by true`: DuckDB refuses a bare literal key, not a cast one
+                key = f"CAST({key} AS {SQL_TYPE[k.expr.type]})"
+            parts.append(f"{key} {'DESC' if k.desc else 'ASC'} NULLS {'FIRST' if k.nulls_first else 'LAST'}")
         return ", ".join(parts)
 
     def _over(self, rel: P.Rel) -> str:
@@ -119,7 +127,8 @@ class SqlCompiler:
 
     def rel_RangeRel(self, rel: P.RangeRel) -> str:
         col = rel.columns[0]
-        start, stop, step = self.expr(rel.start), self.expr(rel.stop), self.expr(rel.step)
+        start, stop = self.expr(rel.start), self.expr(rel.stop)
+        step = f"NULLIF({self.expr(rel.step)}, 0)"  # a zero step known only at run time gives no rows
         if col.type == "datetime":
             count = f"CAST(floor((epoch_us({stop}) - epoch_us({start})) * 10 / ({step})) AS BIGINT)"
             value = f"{start} + to_microseconds(CAST(i * ({step}) // 10 AS BIGINT))"
@@ -213,6 +222,16 @@ class SqlCompiler:
                     items.append(f"{quote_literal(None, c.type)} AS {quote_ident(c.name)}")
             parts.append(f"SELECT {', '.join(items)} FROM {self.rel(inp)}")
         return "\nUNION ALL\n".join(parts)
+
+    def rel_ScanRel(self, rel: P.ScanRel) -> str:
+        from .scan import scan_sql
+
+        return scan_sql(self, rel)
+
+    def rel_MakeSeriesRel(self, rel: P.MakeSeriesRel) -> str:
+        from .make_series import make_series_sql
+
+        return make_series_sql(self, rel)
 
     def rel_MvExpandRel(self, rel: P.MvExpandRel) -> str:
         inner = self.rel(rel.input)

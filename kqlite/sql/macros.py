@@ -38,13 +38,18 @@ MACROS: tuple[str, ...] = (
                  ELSE '' END)
         END""",
     # ---- parsing text
+    # RFC 822 / RFC 850 forms come with or without weekday, seconds and GMT; %y is tried before %Y,
+    # which would read '14' as the year 14
     """kq_to_datetime(s) AS CASE WHEN s IS NULL OR trim(s) = '' THEN NULL ELSE COALESCE(
         CASE WHEN regexp_matches(s, '[+-]\\d\\d:?\\d\\d$|[zZ]$')
              THEN CAST(TRY_CAST(trim(s) AS TIMESTAMPTZ) AS TIMESTAMP) END,
         TRY_CAST(trim(s) AS TIMESTAMP),
-        try_strptime(trim(s), ['%a, %d %b %y %H:%M:%S GMT', '%d %b %y %H:%M:%S', '%A, %d-%b-%y %H:%M:%S GMT',
-                               '%Y-%m-%d %H:%M:%S GMT', '%m/%d/%Y, %I:%M:%S.%g %p', '%m/%d/%Y, %I:%M:%S %p', '%m/%d/%Y %H:%M:%S',
-                               '%m/%d/%Y %H:%M', '%m/%d/%Y', '%a, %d %b %Y %H:%M:%S GMT', '%Y%m%d']))
+        try_strptime(regexp_replace(trim(s), '\\s+(GMT|UTC)$', ''), [
+            '%a, %d %b %y %H:%M:%S', '%a, %d %b %y %H:%M', '%d %b %y %H:%M:%S', '%d %b %y %H:%M',
+            '%a, %d %b %Y %H:%M:%S', '%a, %d %b %Y %H:%M', '%d %b %Y %H:%M:%S', '%d %b %Y %H:%M',
+            '%A, %d-%b-%y %H:%M:%S', '%A, %d-%b-%y %H:%M', '%d-%b-%y %H:%M:%S', '%d-%b-%y %H:%M',
+            '%Y-%m-%d %H:%M:%S', '%m/%d/%Y, %I:%M:%S.%g %p', '%m/%d/%Y, %I:%M:%S %p', '%m/%d/%Y %H:%M:%S',
+            '%m/%d/%Y %H:%M', '%m/%d/%Y', '%Y%m%d']))
         END""",
     """kq_ts_clock(p) AS CASE WHEN p.h = '' THEN NULL ELSE
         (CASE WHEN p.neg = '-' THEN -1 ELSE 1 END) * (
@@ -56,8 +61,8 @@ MACROS: tuple[str, ...] = (
         WHEN regexp_full_match(trim(s), '-?(\\d+\\.)?\\d{1,2}:\\d{1,2}(:\\d{1,2}(\\.\\d{1,7})?)?')
         THEN kq_ts_clock(regexp_extract(trim(s), '^(-?)(?:(\\d+)\\.)?(\\d{1,2}):(\\d{1,2})(?::(\\d{1,2})(?:\\.(\\d{1,7}))?)?$',
                                         ['neg', 'd', 'h', 'm', 's', 'f']))
-        WHEN regexp_full_match(trim(s), '\\d+(\\.\\d+)?\\s*[a-z]+')
-        THEN kq_ts_units(regexp_extract(trim(s), '^(\\d+(?:\\.\\d+)?)', 1),
+        WHEN regexp_full_match(trim(s), '-?\\d+(\\.\\d+)?\\s*[a-z]+')
+        THEN kq_ts_units(regexp_extract(trim(s), '^(-?\\d+(?:\\.\\d+)?)', 1),
                          regexp_extract(trim(s), '([a-z]+)$', 1))
         END""",
     """kq_to_bool(s) AS CASE lower(trim(s)) WHEN 'true' THEN TRUE WHEN '1' THEN TRUE
@@ -93,11 +98,16 @@ MACROS: tuple[str, ...] = (
     """kq_ipv4_is_private(ip) AS kq_ipv4_in_range(ip, '10.0.0.0/8') OR kq_ipv4_in_range(ip, '172.16.0.0/12')
         OR kq_ipv4_in_range(ip, '192.168.0.0/16')""",
     # ---- dynamic
+    # Kusto's JSON parser keeps integers that fit 32 bits as int: gettype(parse_json('1')) is 'int'
     """kq_json_type(j) AS CASE json_type(j) WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'dictionary'
-        WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'long' WHEN 'UBIGINT' THEN 'long'
+        WHEN 'VARCHAR' THEN 'string'
+        WHEN 'BIGINT' THEN CASE WHEN TRY_CAST(j AS BIGINT) BETWEEN -2147483648 AND 2147483647 THEN 'int' ELSE 'long' END
+        WHEN 'UBIGINT' THEN CASE WHEN TRY_CAST(j AS BIGINT) BETWEEN -2147483648 AND 2147483647 THEN 'int' ELSE 'long' END
         WHEN 'DOUBLE' THEN 'real' WHEN 'BOOLEAN' THEN 'bool' WHEN 'NULL' THEN 'null' ELSE 'null' END""",
     """kq_bag_to_array(j) AS CASE WHEN json_type(j) = 'OBJECT' THEN CAST(to_json(list_transform(json_keys(j),
         lambda k: json_array(k, json_extract(j, '$."' || replace(k, '"', '\\"') || '"')))) AS JSON) ELSE j END""",
+    # a dynamic numeric array as DOUBLE[] for the series_* functions (non-numbers become null)
+    """kq_series(j) AS CASE WHEN json_type(j) = 'ARRAY' THEN TRY_CAST(j AS DOUBLE[]) END""",
     """kq_json_items(j) AS CASE json_type(j) WHEN 'ARRAY' THEN CAST(json_extract(j, '$[*]') AS JSON[])
         WHEN 'OBJECT' THEN list_transform(json_keys(j), lambda k: CAST(json_object(k, json_extract(j, '$."' || replace(k, '"', '\\"') || '"')) AS JSON))
         WHEN 'NULL' THEN [CAST(NULL AS JSON)]
@@ -107,5 +117,7 @@ MACROS: tuple[str, ...] = (
 
 def install(execute) -> None:
     """Create every macro through `execute(sql)` (a DuckDB connection's execute)."""
-    for body in MACROS:
+    from .text_macros import MACROS as TEXT_MACROS  # strings, encodings, IP addresses
+
+    for body in (*MACROS, *TEXT_MACROS):
         execute(f"CREATE OR REPLACE TEMP MACRO {body}")

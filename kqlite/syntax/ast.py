@@ -378,6 +378,155 @@ class Render(Operator):
     properties: tuple[tuple[str, Any], ...]
 
 
+# ---------------------------------------------------------------- subqueries, several results, plugins
+# A subquery without a source (`mv-apply ... on (take 1)`) is a Pipe whose source is None.
+
+
+@dataclass(frozen=True, eq=False)
+class MvApply(Operator):
+    """T | mv-apply with_itemindex=i x = arr to typeof(long) limit n on (subquery)"""
+
+    items: tuple[MvExpandItem, ...]
+    limit: Expr | None
+    body: Pipe
+
+
+@dataclass(frozen=True, eq=False)
+class NestedLevel(Node):
+    """[N] of [Name =] Expr [with others = Const] by [Name =] Aggregation [asc|desc]"""
+
+    count: Expr | None
+    of: Assign
+    others: Expr | None
+    by: Assign
+    direction: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class TopNested(Operator):
+    """T | top-nested 2 of a by sum(x), top-nested of b by max(y)"""
+
+    levels: tuple[NestedLevel, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class TopHitters(Operator):
+    """T | top-hitters N of expr [by summing expr]"""
+
+    count: Expr
+    of: Expr
+    by: Expr | None
+
+
+@dataclass(frozen=True, eq=False)
+class Facet(Operator):
+    """T | facet by a, b [with (subquery)]"""
+
+    columns: tuple[Name, ...]
+    body: Pipe | None
+
+
+@dataclass(frozen=True, eq=False)
+class ForkLeg(Node):
+    name: str | None
+    body: Pipe
+
+
+@dataclass(frozen=True, eq=False)
+class Fork(Operator):
+    """T | fork [name =] (subquery) ..."""
+
+    legs: tuple[ForkLeg, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Partition(Operator):
+    """T | partition [hint.strategy=S] by Column (subquery)   or   by Column { query with its own source }"""
+
+    column: Name
+    body: Expr
+    with_source: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluate(Operator):
+    """T | evaluate plugin(args) [: (OutputSchema)]; schema items are ColumnDecl or Star."""
+
+    call: Call
+    schema: tuple[Node, ...] | None
+
+
+@dataclass(frozen=True, eq=False)
+class Search(Operator):
+    """[T |] search [kind=case_sensitive] [in (T1, A*, (U | ...))] predicate
+
+    In the predicate a bare string is a term looked up in every column, `Column:"term"` in one
+    column (BinaryOp ':'), and Star is `search *`."""
+
+    tables: tuple[Expr, ...] | None
+    predicate: Expr
+
+
+@dataclass(frozen=True, eq=False)
+class Find(Operator):
+    """find [withsource=S] [in (T1, A*)] where predicate [project a, b:type, pack_all() | project-smart]
+
+    project is None for project-smart; a ColumnDecl's type is '' when the column has none."""
+
+    tables: tuple[Expr, ...] | None
+    predicate: Expr
+    project: tuple[ColumnDecl, ...] | None
+    pack_all: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class ScanStep(Node):
+    """step name [output = all|last|none]: condition [=> column = expr, ...]"""
+
+    name: str
+    output: str | None
+    condition: Expr
+    assigns: tuple[Assign, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Scan(Operator):
+    """T | scan [with_match_id = id] [declare (c:type [= default], ...)] with (step ...; step ...;)"""
+
+    declares: tuple[Param, ...]
+    steps: tuple[ScanStep, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ExternalData(Node):
+    """externaldata (a:long, ...) ["path", ...] [with (format = "csv", ...)]"""
+
+    columns: tuple[ColumnDecl, ...]
+    uris: tuple[str, ...]
+    properties: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class MakeSeriesAgg(Node):
+    """[Column =] Aggregation [default = DefaultValue]"""
+
+    item: Assign
+    default: Expr | None
+
+
+@dataclass(frozen=True, eq=False)
+class MakeSeries(Operator):
+    """T | make-series aggs on axis [from a] [to b] step s [by keys]; or `on axis in range(a, b, s)`"""
+
+    aggregates: tuple[MakeSeriesAgg, ...]
+    axis: Expr
+    start: Expr | None
+    end: Expr | None
+    step: Expr
+    by: tuple[Assign, ...]
+    in_range: bool = False  # the `in range(start, stop, step)` form: stop inclusive, bins aligned by bin()
+
+
 # ---------------------------------------------------------------- statements
 
 
@@ -418,9 +567,10 @@ class DeclareParams(Node):
 
 @dataclass(frozen=True, eq=False)
 class SetOption(Node):
-    """set name [= value]  (accepted and ignored)"""
+    """set name [= value]  (kqlite.limits reads the truncation options; others are accepted and ignored)"""
 
     name: str
+    value: Node | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,6 +16,7 @@ _KEYWORDS = frozenset({
     "datatable", "print", "range", "from", "to", "step", "in", "has", "contains", "between", "dynamic", "kind",
     "typeof", "limit", "asc", "desc", "nulls", "first", "last", "declare", "set", "view", "getschema", "matches",
     "regex", "like", "not", "join", "union", "take", "top", "sort", "order", "as", "sample", "serialize", "render",
+    "of", "others", "fork", "facet", "evaluate", "search", "find", "partition", "externaldata", "scan", "output",
 })
 
 
@@ -78,6 +79,8 @@ def expr(node: A.Node) -> str:
         return "*"
     if isinstance(node, A.Call):
         return f"{name(node.name)}({', '.join(arg(a) for a in node.args)})"
+    if isinstance(node, A.BinaryOp) and node.op == ":":  # search Column:"term"
+        return f"({expr(node.left)}:{expr(node.right)})"
     if isinstance(node, A.BinaryOp):
         return f"({expr(node.left)} {node.op} {expr(node.right)})"
     if isinstance(node, A.UnaryOp):
@@ -193,7 +196,25 @@ def operator(op: A.Operator) -> str:
     if isinstance(op, A.Render):
         props = ", ".join(f"{k} = {_render_value(v)}" for k, v in op.properties)
         return f"render {op.chart}" + (f" with ({props})" if props else "")
+    if isinstance(op, A.MakeSeries):
+        return _make_series(op, p)
+    more = _more_operator(op, p)
+    if more is not None:
+        return more
     raise ValueError(f"cannot format {type(op).__name__}")
+
+
+def _make_series(op: A.MakeSeries, params: str) -> str:
+    aggs = ", ".join(assign(a.item) + (f" default = {expr(a.default)}" if a.default is not None else "")
+                     for a in op.aggregates)
+    if op.in_range:
+        axis = f"in range({expr(op.start)}, {expr(op.end)}, {expr(op.step)})"
+    else:
+        bounds = (f"from {expr(op.start)} " if op.start is not None else "") + (
+            f"to {expr(op.end)} " if op.end is not None else "")
+        axis = f"{bounds}step {expr(op.step)}"
+    out = f"make-series {params}{aggs} on {expr(op.axis)} {axis}"
+    return out + (" by " + ", ".join(assign(i) for i in op.by) if op.by else "")
 
 
 def _render_value(v: Any) -> str:
@@ -220,6 +241,8 @@ def tabular(node: A.Node) -> str:
         return "print " + ", ".join(assign(i) for i in node.items)
     if isinstance(node, A.Range):
         return f"range {name(node.column)} from {expr(node.start)} to {expr(node.stop)} step {expr(node.step)}"
+    if isinstance(node, A.ExternalData):
+        return _external_data(node)
     return expr(node)
 
 
@@ -241,7 +264,7 @@ def statement(node: A.Node) -> str:
     if isinstance(node, A.DeclareParams):
         return "declare query_parameters(" + ", ".join(_param(p) for p in node.params) + ")"
     if isinstance(node, A.SetOption):
-        return f"set {node.name}"
+        return f"set {node.name}" + (f" = {expr(node.value)}" if node.value is not None else "")
     if isinstance(node, A.QueryStatement):
         return tabular(node.body)
     raise ValueError(f"cannot format {type(node).__name__}")
@@ -249,3 +272,91 @@ def statement(node: A.Node) -> str:
 
 def format_script(script: A.Script) -> str:
     return ";\n".join(statement(s) for s in script.statements)
+
+
+# ---------------------------------------------------------------- subqueries, several results, plugins
+
+
+def _subquery(pipe: A.Pipe) -> str:
+    return "(" + " | ".join(operator(o) for o in pipe.ops) + ")"
+
+
+def _mv_items(items: tuple[A.MvExpandItem, ...]) -> str:
+    out = []
+    for it in items:
+        text = (f"{name(it.name)} = " if it.name else "") + expr(it.expr)
+        if it.to_type:
+            text += f" to typeof({it.to_type})"
+        out.append(text)
+    return ", ".join(out)
+
+
+def _names(names: tuple[A.Name, ...]) -> str:
+    return ", ".join(name(n.name) for n in names)
+
+
+def _sources(tables: tuple[A.Node, ...]) -> str:
+    return ", ".join((n.name if "*" in n.name else name(n.name)) if isinstance(n, A.Name) else f"({tabular(n)})"
+                     for n in tables)
+
+
+def _search_predicate(node: A.Node) -> str:
+    return "*" if isinstance(node, A.Star) else expr(node)
+
+
+def _more_operator(op: A.Operator, p: str) -> str | None:
+    if isinstance(op, A.MvApply):
+        limit = f" limit {expr(op.limit)}" if op.limit is not None else ""
+        return f"mv-apply {p}{_mv_items(op.items)}{limit} on {_subquery(op.body)}"
+    if isinstance(op, A.TopNested):
+        levels = []
+        for lv in op.levels:
+            text = "top-nested " + (f"{expr(lv.count)} " if lv.count is not None else "") + "of " + assign(lv.of)
+            if lv.others is not None:
+                text += f" with others = {expr(lv.others)}"
+            text += " by " + assign(lv.by) + (f" {lv.direction}" if lv.direction else "")
+            levels.append(text)
+        return ", ".join(levels)
+    if isinstance(op, A.TopHitters):
+        return f"top-hitters {expr(op.count)} of {expr(op.of)}" + (f" by {expr(op.by)}" if op.by is not None else "")
+    if isinstance(op, A.Facet):
+        return f"facet by {_names(op.columns)}" + (f" with {_subquery(op.body)}" if op.body is not None else "")
+    if isinstance(op, A.Fork):
+        return "fork " + " ".join((f"{name(leg.name)} = " if leg.name else "") + _subquery(leg.body) for leg in op.legs)
+    if isinstance(op, A.Partition):
+        body = "{ " + tabular(op.body) + " }" if op.with_source else _subquery(op.body)  # type: ignore[arg-type]
+        return f"partition {p}by {name(op.column.name)} {body}"
+    if isinstance(op, A.Evaluate):
+        out = f"evaluate {p}{expr(op.call)}"
+        if op.schema is not None:
+            items = ["*" if isinstance(i, A.Star) else f"{name(i.name)}:{i.type}" for i in op.schema]  # type: ignore[attr-defined]
+            out += " : (" + ", ".join(items) + ")"
+        return out
+    if isinstance(op, A.Scan):
+        declares = f"declare ({', '.join(_param(d) for d in op.declares)}) " if op.declares else ""
+        steps = []
+        for s in op.steps:
+            text = f"step {name(s.name)}" + (f" output = {s.output}" if s.output else "") + f": {expr(s.condition)}"
+            if s.assigns:
+                text += " => " + ", ".join(assign(a) for a in s.assigns)
+            steps.append(text + ";")
+        return f"scan {p}{declares}with (" + " ".join(steps) + ")"
+    if isinstance(op, A.Search):
+        tables = f"in ({_sources(op.tables)}) " if op.tables is not None else ""
+        return f"search {p}{tables}{_search_predicate(op.predicate)}"
+    if isinstance(op, A.Find):
+        tables = f"in ({_sources(op.tables)}) " if op.tables is not None else ""
+        out = f"find {p}{tables}where {_search_predicate(op.predicate)}"
+        if op.project is not None:
+            items = [name(c.name) + (f":{c.type}" if c.type else "") for c in op.project]
+            out += " project " + ", ".join(items + (["pack_all()"] if op.pack_all else []))
+        return out
+    return None
+
+
+def _external_data(node: A.ExternalData) -> str:
+    cols = ", ".join(f"{name(c.name)}:{c.type}" for c in node.columns)
+    out = f"externaldata({cols}) [" + ", ".join(string(u) for u in node.uris) + "]"
+    if node.properties:
+        out += " with (" + ", ".join(f"{k} = {_render_value(v)}" for k, v in node.properties) + ")"
+    return out

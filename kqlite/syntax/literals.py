@@ -39,7 +39,14 @@ class LiteralError(ValueError):
 
 
 def decode_string(token: str) -> str:
-    """One string token: '..', "..", @'..', h'..', ```..```."""
+    """One string token: '..', "..", @'..', h'..', ```..```. NUL is refused: SQL text cannot hold it."""
+    text = _decode_string(token)
+    if "\0" in text:
+        raise LiteralError("strings and names cannot contain the NUL character")
+    return text
+
+
+def _decode_string(token: str) -> str:
     text = token
     if text[:1] in "hH" and len(text) > 1 and text[1] in "'\"@":
         text = text[1:]

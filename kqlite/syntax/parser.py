@@ -28,6 +28,7 @@ from .literals import (
     parse_timespan_text,
     timespan_ticks,
 )
+from .parser_cache import parser_cache_file
 
 # typed literal spellings that look like calls: long(null), real(nan), int(3), bool(true)
 _TYPED_LITERALS = {
@@ -55,9 +56,9 @@ def _span(*items: Any) -> Span:
             if not item:
                 continue
             s = _span(*item)
-            if s.start < 0:
-                continue
         else:
+            continue
+        if s.start < 0:  # a part with no position of its own (a bare `summarize`) must not drag the start to -1
             continue
         start = s.start if start is None else min(start, s.start)
         end = s.end if end is None else max(end, s.end)
@@ -68,7 +69,7 @@ def name_text(tok: Token) -> str:
     """NAME or ['bracketed name'] -> the name."""
     if tok.type == "BRACKET_NAME":
         inner = tok.value.strip()[1:-1].strip()
-        return decode_string(inner)
+        return _decode(tok, decode_string, inner)
     return str(tok.value)
 
 
@@ -113,7 +114,7 @@ class _Builder(Transformer):
         return A.DeclareParams(_span(*params), tuple(params))
 
     def set_stmt(self, name, value):
-        return A.SetOption(_span(name, value), str(name))
+        return A.SetOption(_span(name, value), str(name), value)
 
     def function_file(self, command, props, name, fdef):
         properties = dict(props or ())
@@ -247,6 +248,129 @@ class _Builder(Transformer):
 
     def render(self, chart, props):
         return A.Render(_span(chart, props), str(chart), tuple(props or ()))
+
+    # operators with subqueries, several results or plugins
+    def _name_node(self, tok):
+        return tok if isinstance(tok, A.Name) else A.Name(_tok_span(tok), name_text(tok))
+
+    def subquery(self, *ops):
+        return A.Pipe(_span(*ops), None, tuple(ops))
+
+    def mv_apply(self, *children):
+        params, rest = self._params_then(children)
+        items = tuple(c for c in rest if isinstance(c, A.MvExpandItem))
+        limit, body = rest[len(items)], rest[len(items) + 1]
+        return A.MvApply(_span(*children), items, limit, body, params=params)
+
+    def nested_level(self, count, of, others, by, direction):
+        return A.NestedLevel(_span(count, of, others, by, direction), count, of, others, by,
+                             str(direction) if direction else None)
+
+    def top_nested(self, *levels):
+        return A.TopNested(_span(*levels), tuple(levels))
+
+    def top_hitters(self, count, of, by):
+        return A.TopHitters(_span(count, of, by), count, of, by)
+
+    def facet(self, *children):
+        names = tuple(self._name_node(c) for c in children[:-1])
+        return A.Facet(_span(*children), names, children[-1])
+
+    def fork_leg(self, name, body):
+        return A.ForkLeg(_span(name, body), name_text(name) if name is not None else None, body)
+
+    def fork(self, *legs):
+        return A.Fork(_span(*legs), tuple(legs))
+
+    def partition(self, *children, with_source=False):
+        params, rest = self._params_then(children)
+        column, body = rest
+        return A.Partition(_span(*children), self._name_node(column), body, with_source, params=params)
+
+    def partition_source(self, *children):
+        return self.partition(*children, with_source=True)
+
+    def evaluate(self, *children):
+        params, rest = self._params_then(children)
+        name, args = rest[0], rest[1]
+        call = A.Call(_span(name, *(args or ())), name_text(name), tuple(args or ()), _tok_span(name))
+        items = [c for c in rest[2:] if c is not None]
+        schema = tuple(A.Star(_tok_span(c)) if isinstance(c, Token) else c for c in items) if items else None
+        return A.Evaluate(_span(*children), call, schema, params=params)
+
+    def _table_list(self, items):
+        is_in = [isinstance(i, Token) and i.type == "IN_OP" for i in items]
+        tables = [i for i, flag in zip(items, is_in) if i is not None and not flag]
+        return tuple(self._table_refs(tables)) if any(is_in) else None
+
+    def _predicate(self, pred):
+        return A.Star(_tok_span(pred)) if isinstance(pred, Token) else pred
+
+    def search(self, *children):
+        params, rest = self._params_then(children)
+        return A.Search(_span(*children), self._table_list(rest[:-1]), self._predicate(rest[-1]), params=params)
+
+    def search_term(self, name, term):
+        column = A.Name(_tok_span(name), name_text(name))
+        return A.BinaryOp(_span(name, term), ":", column, term, Span(column.span.end, term.span.start))
+
+    def find(self, *children):
+        params, rest = self._params_then(children)
+        *tables, pred, project = rest
+        columns, pack = (None, False) if project is None else project
+        return A.Find(_span(*children), self._table_list(tables), self._predicate(pred), columns, pack,
+                      params=params)
+
+    def find_smart(self, tok):
+        return None
+
+    def find_project(self, *columns):
+        decls = tuple(c for c in columns if isinstance(c, A.ColumnDecl))
+        return (decls, any(c == "pack_all" for c in columns))
+
+    def find_column(self, name, type_name):
+        return A.ColumnDecl(_tok_span(name), name_text(name), type_name or "")
+
+    def find_pack(self, name):
+        if name_text(name) != "pack_all":
+            raise _LiteralAt("find ... project takes column names and pack_all()", _tok_span(name))
+        return "pack_all"
+
+    def scan(self, *children):
+        params, rest = self._params_then(children)
+        declares = tuple(c for c in rest if isinstance(c, A.Param))
+        steps = tuple(c for c in rest if isinstance(c, A.ScanStep))
+        return A.Scan(_span(*children), declares, steps, params=params)
+
+    def scan_step(self, name, output, condition, *assigns):
+        items = tuple(a for a in assigns if a is not None)
+        return A.ScanStep(_span(name, condition, *items), name_text(name), str(output) if output else None,
+                          condition, items)
+
+    def scan_assign(self, name, value):
+        return A.Assign(_span(name, value), (name_text(name),), value)
+
+    def externaldata(self, *children):
+        decls = tuple(c for c in children if isinstance(c, A.ColumnDecl))
+        uris = tuple(c.value for c in children if isinstance(c, A.Literal))
+        props = next((c for c in children if isinstance(c, list)), None)
+        return A.ExternalData(_span(*children), decls, uris, tuple(props or ()))
+
+    def make_series(self, *children):
+        params, rest = self._params_then(children)
+        aggs = [c for c in rest if isinstance(c, A.MakeSeriesAgg)]
+        axis, (start, end, step, in_range), by = rest[len(aggs)], rest[len(aggs) + 1], rest[len(aggs) + 2]
+        return A.MakeSeries(_span(*children), tuple(aggs), axis, start, end, step, tuple(by or ()),
+                            in_range, params=params)
+
+    def ms_agg(self, item, default):
+        return A.MakeSeriesAgg(_span(item, default), item, default)
+
+    def ms_from_to(self, start, end, step):
+        return (start, end, step, False)
+
+    def ms_in_range(self, _in, start, stop, step):
+        return (start, stop, step, True)
 
     def op_param(self, name, value):
         if isinstance(value, Token):
@@ -425,10 +549,8 @@ class _Builder(Transformer):
     def false(self, tok=None):
         return A.Literal(_span(tok), False, "bool")
 
-    def dynamic(self, value):
-        if isinstance(value, A.Literal):
-            return A.Literal(value.span, value.value, "dynamic")
-        return A.Literal(value.span, value.value, "dynamic")
+    def dynamic(self, keyword, lpar, value, rpar):
+        return A.Literal(_span(keyword, rpar), value.value, "dynamic")
 
     def dyn_array(self, *items):
         items = tuple(i for i in items if i is not None)
@@ -439,7 +561,7 @@ class _Builder(Transformer):
         return A.Literal(_span(*[p[2] for p in pairs]), {k: v for k, v, _ in pairs}, "dynamic")
 
     def dyn_pair(self, key, value):
-        k = decode_string(str(key)) if key.type == "STRING" else str(key)
+        k = _decode(key, decode_string, str(key)) if key.type == "STRING" else str(key)
         return (k, _json_value(value), _span(key, value))
 
     def dyn_signed(self, sign, num):
@@ -518,17 +640,23 @@ def _grammar_text() -> str:
     return (Path(__file__).resolve().parents[2] / "grammar" / "kql.lark").read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Lark:
+def _build_parser(grammar: str, cache_file: str | None) -> Lark:
+    """The LALR parser for `grammar`, loaded from `cache_file` when that holds this exact
+    grammar's tables (see parser_cache.py), else built (and written there)."""
     return Lark(
-        _grammar_text(),
+        grammar,
         parser="lalr",
         lexer="contextual",
         transformer=_Builder(),
         maybe_placeholders=True,
         start=["start", "function_file"],
-        cache=False,
+        cache=cache_file or False,
     )
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return _build_parser(_grammar_text(), parser_cache_file())
 
 
 # Friendly names for terminals in "expected ..." hints.
@@ -545,6 +673,8 @@ OPERATORS = (
     "where", "filter", "project", "project-away", "project-keep", "project-rename", "project-reorder", "extend",
     "summarize", "count", "distinct", "take", "limit", "top", "sort", "order", "join", "lookup", "union",
     "mv-expand", "mvexpand", "parse", "parse-where", "as", "serialize", "sample", "getschema", "invoke", "render",
+    "mv-apply", "top-nested", "top-hitters", "facet", "fork", "partition", "evaluate", "search", "find", "scan",
+    "make-series",
 )
 _VALUE_TERMINALS = {"NAME", "NUMBER", "STRING", "REAL", "TIMESPAN", "DATETIME_LIT"}
 
@@ -604,6 +734,12 @@ def parse_function_file(text: str) -> A.FunctionFile:
     return cast(A.FunctionFile, _parse(text, "function_file"))
 
 
+def _end_span(text: str) -> Span:
+    """The last visible character, where the query stopped short (empty for an empty text)."""
+    pos = len(text.rstrip())
+    return Span(max(pos - 1, 0), min(max(pos, 1), len(text)))
+
+
 def _parse(text: str, start: str) -> A.Node:
     try:
         return cast(A.Node, _parser().parse(text, start=start))
@@ -620,8 +756,7 @@ def _parse(text: str, start: str) -> A.Node:
     except UnexpectedToken as e:
         tok = e.token
         if tok.type == "$END":
-            pos = len(text.rstrip())
-            raise KqlSyntaxError("unexpected end of query", Span(max(pos - 1, 0), max(pos, 1)),
+            raise KqlSyntaxError("unexpected end of query", _end_span(text),
                                  _expected_hint(e.expected), text=text, code="KQ102") from None
         span = Span(tok.start_pos, tok.end_pos if tok.end_pos is not None else tok.start_pos + 1)
         operator_hint = _operator_hint(text, tok)
@@ -631,8 +766,7 @@ def _parse(text: str, start: str) -> A.Node:
         raise KqlSyntaxError(f"unexpected '{tok.value}'", span, _expected_hint(_acceptable(e)), text=text,
                              code="KQ103") from None
     except UnexpectedEOF as e:
-        pos = len(text.rstrip())
-        raise KqlSyntaxError("unexpected end of query", Span(max(pos - 1, 0), max(pos, 1)),
+        raise KqlSyntaxError("unexpected end of query", _end_span(text),
                              _expected_hint(set(e.expected)), text=text, code="KQ102") from None
     except UnexpectedInput as e:  # pragma: no cover - other lark input errors
         raise KqlSyntaxError(str(e).splitlines()[0], Span(0, 1), text=text) from None

@@ -1,0 +1,116 @@
+"""IPv4 and IPv6 functions: parse_ipv4, ipv4_compare, ipv4_is_in_range, parse_ipv6, ipv6_is_match ...
+
+Addresses are parsed by the kq_ip4 / kq_ip6 macros (kqlite/sql/text_macros.py) into a number
+(IPv4) or eight 16-bit groups (IPv6) plus the prefix written after '/'. Two addresses are compared
+over the shortest of their prefixes and the optional prefix argument, as Kusto does. An IPv4
+address given to an ipv6_* function is the IPv4-mapped address ::ffff:a.b.c.d, and its prefix
+counts from bit 96.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import convert
+from .registry import Arg, scalar
+
+_NUMBERS = ("int", "long", "real", "decimal")
+
+
+def _bits(a: Sequence[Arg], i: int, default: int) -> str:
+    return f"CAST({a[i].sql} AS BIGINT)" if len(a) > i else str(default)
+
+
+# ---------------------------------------------------------------- IPv4
+
+scalar("parse_ipv4", "string", "long", "(SELECT kq_ip4_mask(v.num, v.prefix) FROM (SELECT kq_ip4({0}) AS v))")
+scalar("parse_ipv4_mask", "string integer", "long",
+       "(SELECT CASE WHEN m BETWEEN 0 AND 32 THEN kq_ip4_mask(v.num, least(v.prefix, m)) END "
+       "FROM (SELECT kq_ip4({0}) AS v, CAST({1} AS BIGINT) AS m))")
+scalar("ipv4_netmask_suffix", "string", "int", "CAST(kq_ip4({0}).prefix AS INTEGER)")
+scalar("ipv4_compare", "string string integer?", "long",
+       lambda a: f"CAST(kq_ip4_cmp(kq_ip4({a[0].sql}), kq_ip4({a[1].sql}), {_bits(a, 2, 32)}) AS BIGINT)",
+       notes="returns long")
+scalar("ipv4_is_match", "string string integer?", "bool",
+       lambda a: f"(kq_ip4_cmp(kq_ip4({a[0].sql}), kq_ip4({a[1].sql}), {_bits(a, 2, 32)}) = 0)")
+scalar("ipv4_is_in_range", "string string", "bool", "kq_ip4_in_range(kq_ip4({0}), kq_ip4({1}))")
+scalar("ipv4_is_private", "string", "bool",
+       "(SELECT kq_ip4_in_range(v, kq_ip4('10.0.0.0/8')) OR kq_ip4_in_range(v, kq_ip4('172.16.0.0/12'))"
+       " OR kq_ip4_in_range(v, kq_ip4('192.168.0.0/16')) FROM (SELECT kq_ip4({0}) AS v))")
+
+
+def _range_list(args: Sequence[Arg]) -> str:
+    """The ranges of ipv*_is_in_any_range(ip, r1, r2, ...) or (ip, dynamic([r1, r2])) as a VARCHAR[]."""
+    parts = [f"CAST(json_extract_string({x.sql}, '$[*]') AS VARCHAR[])" if x.type == "dynamic"
+             else f"[{convert.to_string(x.sql, x.type)}]" for x in args]
+    return parts[0] if len(parts) == 1 else f"list_concat({', '.join(parts)})"
+
+
+def _in_any_range(family: str):
+    def build(a: Sequence[Arg]) -> str:
+        ip = f"kq_{family}({convert.to_string(a[0].sql, a[0].type)})"
+        ranges = f"(SELECT kq_{family}(r) AS rr FROM unnest({_range_list(a[1:])}) AS u(r))"
+        hits = f"(SELECT bool_or(kq_{family}_in_range(x, rr)) FROM {ranges})"
+        return f"(SELECT CASE WHEN x IS NULL THEN NULL ELSE COALESCE({hits}, FALSE) END FROM (SELECT {ip} AS x))"
+    return build
+
+
+scalar("ipv4_is_in_any_range", "any any any*", "bool", _in_any_range("ip4"))
+
+
+def _format_ipv4(with_mask: bool):
+    def build(a: Sequence[Arg]) -> str:
+        x = a[0]
+        if x.type in _NUMBERS:
+            parsed = (f"CASE WHEN CAST({x.sql} AS HUGEINT) BETWEEN 0 AND 4294967295 "
+                      f"THEN {{'num': CAST({x.sql} AS BIGINT), 'prefix': 32}} END")
+        else:
+            parsed = f"kq_ip4({convert.to_string(x.sql, x.type)})"
+        bits = "least(v.prefix, m)"
+        text = f"kq_ip4_text(kq_ip4_mask(v.num, {bits}))" + (f" || '/' || CAST({bits} AS VARCHAR)" if with_mask else "")
+        return (f"COALESCE((SELECT CASE WHEN m BETWEEN 0 AND 32 THEN {text} END "
+                f"FROM (SELECT {parsed} AS v, {_bits(a, 1, 32)} AS m)), '')")
+    return build
+
+
+scalar("format_ipv4", "any integer?", "string", _format_ipv4(False))
+scalar("format_ipv4_mask", "any integer?", "string", _format_ipv4(True))
+
+# ---------------------------------------------------------------- IPv6
+# kq_ip6 is a subquery, and DuckDB allows no subquery inside the lambdas that mask the groups:
+# each builder parses its addresses once, as columns of a one-row subquery, and masks those
+
+
+def _ip6_pair(test: str):
+    """ipv6_compare / ipv6_is_match: `test` over kq_ip6_cmp(x, y, bits)."""
+    def build(a: Sequence[Arg]) -> str:
+        return (f"(SELECT {test.format('kq_ip6_cmp(x, y, bits)')} FROM (SELECT kq_ip6({a[0].sql}) AS x, "
+                f"kq_ip6({a[1].sql}) AS y, {_bits(a, 2, 128)} AS bits))")
+    return build
+
+
+scalar("parse_ipv6", "string", "string",
+       "COALESCE((SELECT kq_ip6_text(kq_ip6_mask(v.groups, v.prefix)) FROM (SELECT kq_ip6({0}) AS v)), '')")
+scalar("parse_ipv6_mask", "string integer", "string",
+       "COALESCE((SELECT CASE WHEN m BETWEEN 0 AND 128 THEN kq_ip6_text(kq_ip6_mask(v.groups, least(v.prefix, m))) END "
+       "FROM (SELECT kq_ip6({0}) AS v, CAST({1} AS BIGINT) AS m)), '')")
+scalar("ipv6_compare", "string string integer?", "long", _ip6_pair("CAST({} AS BIGINT)"), notes="returns long")
+scalar("ipv6_is_match", "string string integer?", "bool", _ip6_pair("({} = 0)"))
+scalar("ipv6_is_in_range", "string string", "bool",
+       "(SELECT kq_ip6_in_range(x, r) FROM (SELECT kq_ip6({0}) AS x, kq_ip6({1}) AS r))")
+scalar("ipv6_is_in_any_range", "any any any*", "bool", _in_any_range("ip6"))
+
+
+def _range_to_cidr_list(a: Sequence[Arg]) -> str:
+    # greedy: from the start, the largest aligned block that does not pass the end, until the end
+    block = "CAST(least(CASE WHEN st['pos'] = 0 THEN 32 ELSE CAST(log2(st['pos'] & -st['pos']) AS BIGINT) END, " \
+            "CAST(floor(log2(hi - st['pos'] + 1)) AS BIGINT)) AS BIGINT)"
+    step = (f"lambda st, i: CASE WHEN st['pos'] > hi THEN st ELSE {{'pos': st['pos'] + CAST(pow(2, {block}) AS BIGINT), "
+            f"'out': list_append(st['out'], kq_ip4_text(st['pos']) || '/' || CAST(32 - {block} AS VARCHAR))}} END")
+    blocks = f"list_reduce(range(64), {step}, {{'pos': lo, 'out': CAST([] AS VARCHAR[])}}).out"
+    return (f"(SELECT CASE WHEN lo IS NOT NULL AND hi IS NOT NULL THEN CAST(to_json({blocks}) AS JSON) END "
+            f"FROM (SELECT kq_ip4({a[0].sql}).num AS lo, kq_ip4({a[1].sql}).num AS hi))")
+
+
+scalar("ipv4_range_to_cidr_list", "string string", "dynamic", _range_to_cidr_list,
+       notes="the addresses' own /prefix suffixes are ignored")

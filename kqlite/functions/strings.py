@@ -1,0 +1,213 @@
+"""String functions beyond scalar.py's basics: translate, indexof_regex, has_any_index,
+extract_json, parse_csv, parse_url, parse_urlquery, parse_path, format_bytes, new_guid and
+the current_*() session functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..errors import KqlTypeError
+from ..sql.quote import quote_string
+from . import convert
+from .registry import Arg, scalar
+
+# ---------------------------------------------------------------- characters
+
+
+def _translate(a: Sequence[Arg]) -> str:
+    search, repl, text = a[0].sql, a[1].sql, a[2].sql
+    # Kusto repeats the last replacement character when the list is shorter; an empty list deletes
+    padded = f"rpad({repl}, CAST(greatest(length({search}), length({repl})) AS INTEGER), right({repl}, 1))"
+    return f"CASE WHEN {repl} = '' THEN translate({text}, {search}, '') ELSE translate({text}, {search}, {padded}) END"
+
+
+scalar("translate", "string string string", "string", _translate)
+
+# ---------------------------------------------------------------- searching
+
+
+def _indexof_regex(a: Sequence[Arg]) -> str:
+    s, pattern = a[0].sql, a[1].sql
+    start = f"CAST({a[2].sql} AS BIGINT)" if len(a) > 2 else "0"
+    length = f"CAST({a[3].sql} AS BIGINT)" if len(a) > 3 else "-1"
+    occurrence = f"CAST({a[4].sql} AS BIGINT)" if len(a) > 4 else "1"
+    window = f"CASE WHEN {length} = -1 THEN substring({s}, {start} + 1) ELSE substring({s}, {start} + 1, {length}) END"
+    # the text before the n-th non-overlapping match: n-1 lazy skips over earlier matches
+    before = (f"'^((?s:.*?(?:' || {pattern} || ')){{' || CAST({occurrence} - 1 AS VARCHAR) || '}}(?s:.*?))(?:' "
+              f"|| {pattern} || ')'")
+    found = f"regexp_matches({window}, {before})"
+    return (f"CAST(CASE WHEN {start} < 0 OR {length} < -1 OR {occurrence} < 0 THEN NULL "
+            f"WHEN {occurrence} = 0 OR {start} > length({s}) OR NOT {found} THEN -1 "
+            f"ELSE length(regexp_extract({window}, {before}, 1)) + {start} END AS BIGINT)")
+
+
+scalar("indexof_regex", "string string integer? integer? integer?", "long", _indexof_regex)
+
+
+def _has_any_index(a: Sequence[Arg]) -> str:
+    terms = f"COALESCE(CAST(json_extract_string({a[1].sql}, '$[*]') AS VARCHAR[]), [])"
+    # `has`: the term appears with no letter or digit on either side, ignoring case
+    hit = (f"list_transform({terms}, lambda t: t <> '' AND regexp_matches({a[0].sql}, "
+           f"'(?i)(?:^|[^0-9A-Za-z])' || regexp_escape(t) || '(?:$|[^0-9A-Za-z])'))")
+    return f"CAST(COALESCE(NULLIF(list_position({hit}, TRUE), 0), 0) - 1 AS BIGINT)"
+
+
+scalar("has_any_index", "string dynamic", "long", _has_any_index)
+
+# ---------------------------------------------------------------- JSON text
+
+_PATH_STEP = re.compile(r"\.([A-Za-z_$@][\w$@-]*)|\[\s*'((?:[^'\\]|\\.)*)'\s*\]|\[\s*\"((?:[^\"\\]|\\.)*)\"\s*\]|\[\s*(\d+)\s*\]")
+
+
+def duckdb_json_path(path: str) -> str:
+    """Kusto's JSONPath ($.a.b, $['a b'], $[0]) in DuckDB's spelling ($."a"."a b"[0])."""
+    text = path.strip()
+    if not text.startswith("$"):
+        raise KqlTypeError(f"a JSON path starts with $: '{path}'")
+    out, i = ["$"], 1
+    while i < len(text):
+        m = _PATH_STEP.match(text, i)
+        if m is None:
+            raise KqlTypeError(f"unsupported JSON path '{path}'", hints=["use $.name, $['name'] and $[index] steps"])
+        if m.group(4) is not None:
+            out.append(f"[{m.group(4)}]")
+        else:
+            key = next(g for g in m.groups()[:3] if g is not None)
+            out.append('."' + key.replace('"', '\\"') + '"')
+        i = m.end()
+    return "".join(out)
+
+
+def _extract_json(a: Sequence[Arg], **_) -> str:
+    path, text = a[0], a[1]
+    if not (path.is_const and path.type == "string"):
+        raise KqlTypeError("extract_json() needs the JSON path as a constant string such as '$.name'")
+    value = f"COALESCE(try(json_extract_string({text.sql}, {quote_string(duckdb_json_path(str(path.value)))})), '')"
+    if len(a) > 2:
+        target = str(a[2].value) if a[2].is_const else "string"
+        if target != "string":
+            return convert.convert(f"NULLIF({value}, '')", "string", target)
+    return value
+
+
+scalar("extract_json", "string string const?", "string", _extract_json, aliases=("extractjson",))
+
+# ---------------------------------------------------------------- records and URLs
+
+
+def _parse_csv(a: Sequence[Arg]) -> str:
+    s = a[0].sql
+    # the first record: quoted fields may hold line breaks, an unquoted line break ends it
+    record = f"regexp_extract({s}, '^(?:\"(?:[^\"]|\"\")*\"|[^\"\\r\\n])*')"
+    fields = f"regexp_extract_all(',' || {record}, ',(\"(?:[^\"]|\"\")*\"|[^,\"]*)', 1)"
+    unquoted = ("list_transform(" + fields + ", lambda f: CASE WHEN f LIKE '\"%' "
+                "THEN replace(substr(f, 2, length(f) - 2), '\"\"', '\"') ELSE f END)")
+    return f"CAST(to_json({unquoted}) AS JSON)"
+
+
+scalar("parse_csv", "string", "dynamic", _parse_csv)
+
+
+def _query_object(query: str) -> str:
+    """k1=v1&k2=v2 -> a JSON object of the decoded names and values."""
+    pairs = f"list_filter(string_split({query}, '&'), lambda p: p <> '')"
+    decode = "COALESCE(try(url_decode(replace({}, '+', ' '))), {})"
+    member = ("to_json(" + decode.format("split_part(p, '=', 1)", "split_part(p, '=', 1)") + ") || ':' || to_json("
+              + decode.format("CASE WHEN contains(p, '=') THEN substr(p, strpos(p, '=') + 1) ELSE '' END",
+                              "CASE WHEN contains(p, '=') THEN substr(p, strpos(p, '=') + 1) ELSE '' END") + ")")
+    return f"('{{' || array_to_string(list_transform({pairs}, lambda p: {member}), ',') || '}}')"
+
+
+scalar("parse_urlquery", "string", "dynamic",
+       lambda a: f"CAST('{{\"Query Parameters\":' || {_query_object(f'ltrim({a[0].sql}, chr(63))')} || '}}' AS JSON)",
+       aliases=("parseurlquery",))
+
+_URL = (r"^([A-Za-z][A-Za-z0-9+.\-]*)://(?:([^:@/?#]*)(?::([^@/?#]*))?@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d*))?"
+        r"([^?#]*)(?:\?([^#]*))?(?:#(.*))?$")
+_URL_PARTS = ["scheme", "user", "password", "host", "port", "path", "query", "fragment"]
+
+
+def _parse_url(a: Sequence[Arg]) -> str:
+    parts = f"regexp_extract({a[0].sql}, {quote_string(_URL)}, {_URL_PARTS!r})"
+    fields = [("Scheme", "p.scheme"), ("Host", "p.host"), ("Port", "p.port"), ("Path", "p.path"),
+              ("Username", "p.user"), ("Password", "p.password")]
+    text = " || ',' || ".join(f"'\"{k}\":' || to_json({v})" for k, v in fields)
+    obj = (f"'{{' || {text} || ',\"Query Parameters\":' || {_query_object('p.query')} "
+           f"|| ',\"Fragment\":' || to_json(p.fragment) || '}}'")
+    return f"(SELECT CAST({obj} AS JSON) FROM (SELECT {parts} AS p))"
+
+
+scalar("parse_url", "string", "dynamic", _parse_url, aliases=("parseurl",),
+       notes="Path keeps its leading '/' (as .NET's Uri.AbsolutePath; the docs page's example prints it without); "
+             "text that is not an absolute URL gives every part empty")
+
+
+def _parse_path(a: Sequence[Arg]) -> str:
+    s = a[0].sql
+    scheme = f"regexp_extract({s}, '^([A-Za-z][A-Za-z0-9+.-]+)://', 1)"
+    rest = f"regexp_replace({s}, '^[A-Za-z][A-Za-z0-9+.-]+://', '')"
+    sql = f"""(SELECT CAST(json_object('Scheme', scheme, 'RootPath', root, 'DirectoryPath', dir,
+            'DirectoryName', regexp_extract(dir, '([^/\\\\]*)$', 1), 'Filename', filename,
+            'Extension', CASE WHEN contains(filename, '.') THEN regexp_extract(filename, '\\.([^.]*)$', 1) ELSE '' END,
+            'AlternateDataStreamName', stream) AS JSON)
+        FROM (SELECT scheme, root, dir, split_part(leaf, ':', 1) AS filename,
+                     CASE WHEN contains(leaf, ':') THEN substr(leaf, strpos(leaf, ':') + 1) ELSE '' END AS stream
+              FROM (SELECT scheme, regexp_extract(rest, '^(?:\\\\\\\\\\?\\\\)?([A-Za-z]:)', 1) AS root,
+                           regexp_extract(rest, '^(.*)[/\\\\]', 1) AS dir, regexp_extract(rest, '([^/\\\\]*)$', 1) AS leaf
+                    FROM (SELECT {scheme} AS scheme, {rest} AS rest))))"""
+    return sql
+
+
+scalar("parse_path", "string", "dynamic", _parse_path)
+
+# ---------------------------------------------------------------- numbers as text
+
+_BYTE_UNITS = ["Bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
+
+
+def _format_bytes(a: Sequence[Arg]) -> str:
+    size = f"CAST({a[0].sql} AS DOUBLE)"
+    digits = f"CAST({a[1].sql} AS INTEGER)" if len(a) > 1 else "0"
+    units = "[" + ", ".join(quote_string(u) for u in _BYTE_UNITS) + "]"
+    auto = "len(list_filter(range(1, 7), lambda e: abs(v) >= pow(1024, e)))"
+    if len(a) > 2:
+        unit = f"COALESCE(list_position(list_transform({units}, lambda u: lower(u)), lower(trim({a[2].sql}))), 0) - 1"
+        exponent = f"CASE WHEN trim({a[2].sql}) = '' THEN {auto} WHEN {unit} >= 0 THEN {unit} END"
+    else:
+        exponent = auto
+    return (f"COALESCE((SELECT kq_real_str(round(v / pow(1024, e), d)) || ' ' || {units}[e + 1] "
+            f"FROM (SELECT v, d, {exponent} AS e FROM (SELECT {size} AS v, {digits} AS d))), '')")
+
+
+scalar("format_bytes", "number integer? string?", "string", _format_bytes)
+
+# ---------------------------------------------------------------- identity of the session
+
+scalar("new_guid", "", "guid", "gen_random_uuid()")
+scalar("current_principal", "", "string", "'kqlite:local'",
+       notes="kqlite has no accounts: the principal is always 'kqlite:local'")
+scalar("current_principal_details", "", "dynamic",
+       lambda a: """CAST('{"Type":"local","DisplayName":"kqlite","FQN":"kqlite:local"}' AS JSON)""",
+       notes="kqlite has no accounts: a fixed local identity")
+scalar("current_cluster_endpoint", "", "string", "'localhost'",
+       notes="kqlite runs in-process: the endpoint is always 'localhost'")
+scalar("current_database", "", "string", "'kqlite'", notes="the in-process database is named 'kqlite'")
+
+# ---------------------------------------------------------------- estimate_data_size (a binder special form)
+
+_FIXED_SIZE = {"bool": 1, "int": 4, "long": 8, "real": 8, "datetime": 8, "timespan": 8, "decimal": 16, "guid": 16}
+
+
+def data_size_sql(columns: list[tuple[str, str]]) -> str:
+    """The estimated bytes of one row's values: fixed sizes by type, UTF-8 length for text."""
+    terms = []
+    for sql, kql_type in columns:
+        if kql_type in _FIXED_SIZE:
+            terms.append(str(_FIXED_SIZE[kql_type]))
+        elif kql_type == "string":
+            terms.append(f"octet_length(encode({sql}))")
+        else:  # dynamic: its JSON text
+            terms.append(f"COALESCE(octet_length(encode(CAST({sql} AS VARCHAR))), 0)")
+    return "CAST(" + (" + ".join(terms) or "0") + " AS BIGINT)"

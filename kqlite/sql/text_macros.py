@@ -1,0 +1,161 @@
+"""DuckDB macros for Kusto's string, encoding and IP-address functions (kqlite/functions/strings.py,
+encoding.py, network.py). Installed next to kqlite/sql/macros.py's on every connection.
+
+A macro argument is re-evaluated at each use, so macros that use a value many times take it
+through a one-row subquery (`SELECT ... FROM (SELECT f(x) AS v)`) to compute it once.
+"""
+
+from __future__ import annotations
+
+# .NET's HttpUtility.UrlEncode keeps letters, digits and -_.!*() and writes other bytes as
+# lowercase %xx of their UTF-8 encoding; `space` is '+' (url_encode) or '%20' (url_encode_component)
+_URL_ENCODE = """kq_url_encode(s, space) AS array_to_string(list_transform(string_split(s, ''), lambda c:
+        CASE WHEN regexp_full_match(c, '[A-Za-z0-9_.!*()-]') THEN c WHEN c = ' ' THEN space
+             ELSE regexp_replace(lower(hex(encode(c))), '(..)', '%\\1', 'g') END), '')"""
+
+# bytes of a BLOB as a list of 0..255 integers
+_BLOB_BYTES = """kq_blob_bytes(b) AS list_transform(range(octet_length(b)),
+        lambda i: CAST(('0x' || substr(hex(b), CAST(2 * i + 1 AS BIGINT), 2)) AS BIGINT))"""
+
+# a GUID's 16 bytes in .NET's order (Guid.ToByteArray: the first three fields little-endian), as hex
+_GUID_HEX_LE = """kq_guid_hex_le(h) AS substr(h, 7, 2) || substr(h, 5, 2) || substr(h, 3, 2) || substr(h, 1, 2)
+        || substr(h, 11, 2) || substr(h, 9, 2) || substr(h, 15, 2) || substr(h, 13, 2) || substr(h, 17)"""
+
+# the first `needle` in `len` characters of s from position pos (zero-based; len -1: to the end), or -1
+_INDEXOF_FROM = """kq_indexof_from(s, needle, pos, len) AS CASE
+        WHEN pos > length(s) OR strpos(kq_window(s, pos, len), needle) = 0 THEN -1
+        ELSE strpos(kq_window(s, pos, len), needle) - 1 + pos END"""
+_WINDOW = """kq_window(s, pos, len) AS CASE WHEN len = -1 THEN substring(s, pos + 1) ELSE substring(s, pos + 1, len) END"""
+
+# number text as Kusto's conversions accept it (a sign, digits, a fraction, an exponent; spaces around)
+_NUMBER_TEXT = (
+    """kq_int_text(s) AS regexp_full_match(trim(s), '[+-]?\\d+')""",
+    """kq_num_text(s) AS regexp_full_match(trim(s), '[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?')""",
+)
+
+_IPV4 = (
+    # an IPv4 address with an optional /prefix -> {num, prefix} (num not masked), NULL when invalid
+    """kq_ip4_parts(p) AS CASE WHEN p.a <> '' AND TRY_CAST(p.a AS BIGINT) <= 255 AND TRY_CAST(p.b AS BIGINT) <= 255
+            AND TRY_CAST(p.c AS BIGINT) <= 255 AND TRY_CAST(p.d AS BIGINT) <= 255
+            AND (p.m = '' OR TRY_CAST(p.m AS BIGINT) <= 32)
+        THEN {'num': ((TRY_CAST(p.a AS BIGINT) * 256 + TRY_CAST(p.b AS BIGINT)) * 256 + TRY_CAST(p.c AS BIGINT)) * 256
+                     + TRY_CAST(p.d AS BIGINT),
+              'prefix': CASE WHEN p.m = '' THEN 32 ELSE TRY_CAST(p.m AS BIGINT) END} END""",
+    """kq_ip4(s) AS (SELECT kq_ip4_parts(p) FROM (SELECT regexp_extract(trim(s),
+        '^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})(?:/(\\d{1,2}))?$', ['a', 'b', 'c', 'd', 'm']) AS p))""",
+    # the address with all but its `bits` high bits cleared
+    """kq_ip4_mask(num, bits) AS (num // CAST(pow(2, 32 - bits) AS BIGINT)) * CAST(pow(2, 32 - bits) AS BIGINT)""",
+    """kq_ip4_text(num) AS CAST(num // 16777216 AS VARCHAR) || '.' || CAST((num // 65536) % 256 AS VARCHAR) || '.'
+        || CAST((num // 256) % 256 AS VARCHAR) || '.' || CAST(num % 256 AS VARCHAR)""",
+    # compare two parsed addresses over the shortest of their prefixes and `bits`: -1, 0, 1
+    """kq_ip4_cmp(x, y, bits) AS CASE WHEN x IS NULL OR y IS NULL OR bits IS NULL OR bits < 0 OR bits > 32 THEN NULL
+        ELSE sign(kq_ip4_mask(x.num, least(x.prefix, y.prefix, bits))
+                  - kq_ip4_mask(y.num, least(x.prefix, y.prefix, bits))) END""",
+    """kq_ip4_in_range(x, r) AS CASE WHEN x IS NULL OR r IS NULL THEN NULL
+        ELSE kq_ip4_mask(x.num, least(x.prefix, r.prefix)) = kq_ip4_mask(r.num, least(x.prefix, r.prefix)) END""",
+)
+
+_IPV6 = (
+    # IPv6 text (optionally with an embedded IPv4 tail and a /prefix) -> {groups: 8 x 0..65535, prefix}.
+    # '::' is expanded by counting the groups on each side; an IPv4 tail counts as two groups.
+    """kq_ip6_groups(h) AS list_transform(h, lambda g: TRY_CAST(('0x' || g) AS BIGINT))""",
+    """kq_ip6_v4tail(t) AS CASE WHEN t = '' THEN [] ELSE (SELECT CASE WHEN v IS NULL THEN [-1]
+        ELSE [v.num // 65536, v.num % 65536] END FROM (SELECT kq_ip4(t) AS v)) END""",
+    """kq_ip6_side(s) AS CASE WHEN s = '' THEN [] ELSE string_split(s, ':') END""",
+    """kq_ip6_from(addr, m) AS (SELECT CASE
+            WHEN list_bool_or(list_transform(nums, lambda g: g IS NULL OR g < 0 OR g > 65535)) THEN NULL
+            WHEN NOT regexp_full_match(m, '\\d{0,3}') OR (m <> '' AND TRY_CAST(m AS BIGINT) > 128) THEN NULL
+            WHEN (has_gap AND len(nums) < 8) OR (NOT has_gap AND len(nums) = 8)
+            THEN {'groups': CASE WHEN has_gap THEN list_concat(left_nums, list_transform(range(8 - len(nums)), lambda i: 0),
+                                                               right_nums) ELSE nums END,
+                  'prefix': CASE WHEN m = '' THEN 128 ELSE TRY_CAST(m AS BIGINT) END} END
+        FROM (SELECT has_gap, left_nums, right_nums, list_concat(left_nums, right_nums) AS nums FROM (
+            SELECT has_gap, kq_ip6_groups(kq_ip6_side(CASE WHEN has_gap THEN split_part(hex, '::', 1) ELSE '' END)) AS left_nums,
+                   list_concat(kq_ip6_groups(kq_ip6_side(CASE WHEN has_gap THEN split_part(hex, '::', 2) ELSE hex END)),
+                               kq_ip6_v4tail(tail)) AS right_nums
+            FROM (SELECT tail, contains(hex, '::') AS has_gap, hex FROM (
+                SELECT tail, CASE WHEN tail <> '' AND suffix(hexcolon, ':') AND NOT suffix(hexcolon, '::')
+                                  THEN left(hexcolon, length(hexcolon) - 1) ELSE hexcolon END AS hex
+                FROM (SELECT tail, left(addr, length(addr) - length(tail)) AS hexcolon FROM (
+                    SELECT regexp_extract(addr, '(\\d+\\.\\d+\\.\\d+\\.\\d+)$', 1) AS tail)))))))""",
+    """kq_ip6(s) AS (SELECT CASE
+            WHEN v4 IS NULL AND regexp_full_match(t, '[0-9A-Fa-f:.]+(/\\d+)?') AND contains(t, ':')
+                 AND NOT regexp_matches(t, ':::|[0-9A-Fa-f]{5}') AND length(t) - length(replace(t, '::', '')) <= 2
+                 AND NOT regexp_matches(t, '^:[^:]|[^:]:$|^:$')
+            THEN kq_ip6_from(split_part(t, '/', 1), CASE WHEN contains(t, '/') THEN split_part(t, '/', 2) ELSE '' END)
+            WHEN v4 IS NOT NULL
+            THEN {'groups': [0, 0, 0, 0, 0, 65535, v4.num // 65536, v4.num % 65536], 'prefix': 96 + v4.prefix}
+            END FROM (SELECT t, kq_ip4(regexp_replace(t, '^::(?:[fF]{4}:)?', '')) AS v4 FROM (SELECT trim(s) AS t)))""",
+    # the groups with all but the `bits` high bits cleared
+    """kq_ip6_mask(groups, bits) AS list_transform(range(8), lambda i: CASE
+        WHEN bits >= (i + 1) * 16 THEN groups[i + 1]
+        WHEN bits <= i * 16 THEN 0
+        ELSE (groups[i + 1] // CAST(pow(2, (i + 1) * 16 - bits) AS BIGINT)) * CAST(pow(2, (i + 1) * 16 - bits) AS BIGINT)
+        END)""",
+    """kq_ip6_text(groups) AS array_to_string(list_transform(groups, lambda g: lpad(lower(hex(g)), 4, '0')), ':')""",
+    """kq_ip6_cmp(x, y, bits) AS CASE WHEN x IS NULL OR y IS NULL OR bits IS NULL OR bits < 0 OR bits > 128 THEN NULL
+        WHEN kq_ip6_mask(x.groups, least(x.prefix, y.prefix, bits)) < kq_ip6_mask(y.groups, least(x.prefix, y.prefix, bits))
+        THEN -1
+        WHEN kq_ip6_mask(x.groups, least(x.prefix, y.prefix, bits)) > kq_ip6_mask(y.groups, least(x.prefix, y.prefix, bits))
+        THEN 1 ELSE 0 END""",
+    """kq_ip6_in_range(x, r) AS CASE WHEN x IS NULL OR r IS NULL THEN NULL
+        ELSE kq_ip6_mask(x.groups, least(x.prefix, r.prefix)) = kq_ip6_mask(r.groups, least(x.prefix, r.prefix)) END""",
+)
+
+# XXH64 (seed 0) over bytes given as hex text, in UBIGINT arithmetic: products and sums are taken
+# in UHUGEINT and reduced mod 2^64, as the algorithm's 64-bit wrap-around needs. Correlated
+# subqueries made this ~100x slower, so a value used twice is bound by a one-element lambda
+# (`_let`) instead; lambda parameter names are unique because nested macros share one scope.
+_P1, _P2, _P3, _P4, _P5 = (11400714785074694791, 14029467366897019727, 1609587929392839161,
+                           9650029242287828579, 2870177450012600261)
+
+
+def _let(value: str, name: str, body: str) -> str:
+    return f"list_transform([{value}], lambda {name}: {body})[1]"
+
+
+def _le_bytes(count: int) -> str:
+    """The little-endian word of `count` bytes at byte offset o of the hex text h."""
+    pieces = " || ".join(f"substr(h, CAST(2 * o + {2 * k + 1} AS BIGINT), 2)" for k in reversed(range(count)))
+    return f"kq_le{count}(h, o) AS CAST('0x' || {pieces} AS UBIGINT)"
+
+
+_STRIPES = _let(
+    f"""list_reduce(range(n // 32), lambda xs_acc, xs_i: {{
+        'v1': kq_xxh_round(xs_acc.v1, kq_le8(h, xs_i * 32)), 'v2': kq_xxh_round(xs_acc.v2, kq_le8(h, xs_i * 32 + 8)),
+        'v3': kq_xxh_round(xs_acc.v3, kq_le8(h, xs_i * 32 + 16)), 'v4': kq_xxh_round(xs_acc.v4, kq_le8(h, xs_i * 32 + 24))}},
+        {{'v1': CAST({(_P1 + _P2) % 2**64} AS UBIGINT), 'v2': CAST({_P2} AS UBIGINT), 'v3': CAST(0 AS UBIGINT),
+          'v4': CAST({2**64 - _P1} AS UBIGINT)}})""",
+    "xs_v",
+    """kq_xxh_merge(kq_xxh_merge(kq_xxh_merge(kq_xxh_merge(
+        kq_add64(kq_add64(kq_rotl64(xs_v.v1, 1), kq_rotl64(xs_v.v2, 7)),
+                 kq_add64(kq_rotl64(xs_v.v3, 12), kq_rotl64(xs_v.v4, 18))),
+        xs_v.v1), xs_v.v2), xs_v.v3), xs_v.v4)""")
+
+_AVALANCHE = _let(f"kq_mul64(xor(xa_x, xa_x >> 33), {_P2})", "xa_b",
+                  _let(f"kq_mul64(xor(xa_b, xa_b >> 29), {_P3})", "xa_c", "xor(xa_c, xa_c >> 32)"))
+
+_XXH64 = (
+    "kq_u64(x) AS CAST(x % CAST('18446744073709551616' AS UHUGEINT) AS UBIGINT)",
+    "kq_mul64(a, b) AS kq_u64(CAST(a AS UHUGEINT) * CAST(b AS UHUGEINT))",
+    "kq_add64(a, b) AS kq_u64(CAST(a AS UHUGEINT) + CAST(b AS UHUGEINT))",
+    "kq_rotl64(x, r) AS kq_u64(CAST(x AS UHUGEINT) << r) | (CAST(x AS UBIGINT) >> (64 - r))",
+    f"kq_xxh_round(acc, v) AS kq_mul64(kq_rotl64(kq_add64(acc, kq_mul64(v, {_P2})), 31), {_P1})",
+    f"kq_xxh_merge(acc, v) AS kq_add64(kq_mul64(xor(acc, kq_xxh_round(0, v)), {_P1}), {_P4})",
+    _le_bytes(8), _le_bytes(4), _le_bytes(1),
+    f"kq_xxh_stripes(h, n) AS CASE WHEN n < 32 THEN CAST({_P5} AS UBIGINT) ELSE {_STRIPES} END",
+    f"""kq_xxh_words(h, n, acc) AS list_reduce(range((n % 32) // 8), lambda xw_h, xw_k: kq_add64(kq_mul64(kq_rotl64(
+        xor(xw_h, kq_xxh_round(0, kq_le8(h, (n // 32) * 32 + xw_k * 8))), 27), {_P1}), {_P4}), acc)""",
+    "kq_xxh_half(h, n, acc) AS " + _let("acc", "xh_acc", f"""CASE WHEN n % 8 >= 4 THEN kq_add64(kq_mul64(kq_rotl64(
+        xor(xh_acc, kq_mul64(kq_le4(h, (n // 8) * 8), {_P1})), 23), {_P2}), {_P3}) ELSE xh_acc END"""),
+    f"""kq_xxh_bytes(h, n, acc) AS list_reduce(range(n % 4), lambda xb_h, xb_k: kq_mul64(kq_rotl64(
+        xor(xb_h, kq_mul64(kq_le1(h, (n // 4) * 4 + xb_k), {_P5})), 11), {_P1}), acc)""",
+    "kq_xxh_avalanche(x) AS " + _let("x", "xa_x", _AVALANCHE),
+    # the hash as Kusto shows it: a signed long
+    "kq_xxh64(h, n) AS " + _let(
+        "kq_xxh_avalanche(kq_xxh_bytes(h, n, kq_xxh_half(h, n, kq_xxh_words(h, n, kq_add64(kq_xxh_stripes(h, n), n)))))",
+        "xr", """CASE WHEN xr >= CAST('9223372036854775808' AS UBIGINT)
+            THEN CAST(CAST(xr AS HUGEINT) - CAST('18446744073709551616' AS HUGEINT) AS BIGINT) ELSE CAST(xr AS BIGINT) END"""),
+)
+
+MACROS: tuple[str, ...] = (*_NUMBER_TEXT, _URL_ENCODE, _WINDOW, _INDEXOF_FROM, _BLOB_BYTES, _GUID_HEX_LE, *_IPV4, *_IPV6, *_XXH64)
