@@ -28,6 +28,7 @@ from .limits import (
     cancelled_error,
     check_max_rows,
     check_memory_limit,
+    check_sql_size,
     check_timeout,
     memory_error,
     script_limits,
@@ -87,6 +88,7 @@ class Database:
         self._pool_lock = threading.Lock()
         self._idle: list[Any] = []  # cursors with the macros installed, ready for the next query
         self._busy: set[Any] = set()  # cursors running a query now (interrupt() stops them)
+        self._broken: set[Any] = set()  # busy cursors to close instead of pooling (a fetch broke off)
         self._types: dict[str, dict[str, str]] = {}
         self.catalog = Catalog(default_table=default_table)
         self.catalog.run = self._run_plan  # schema discovery while binding (bag_unpack, pivot, partition {...})
@@ -217,10 +219,16 @@ class Database:
         with self._cursor() as cursor, Watchdog(cursor.interrupt, limits.timeout) as watchdog:
             for b in bound:
                 sql = compile_query(b.rel, now)
+                check_sql_size(sql, text)
                 try:
                     arrow, truncated = _fetch_limited(cursor.sql(sql), limits.max_rows)
                 except duckdb.Error as e:
                     raise self._limit_error(e, text, watchdog, limits) from None
+                except (OSError, pa.ArrowException) as e:
+                    # DuckDB's error surfaced through pyarrow's stream reader (an interrupt during the
+                    # fetch is OSError "INTERRUPT"); the cursor may still hold the half-read stream
+                    self._discard(cursor)
+                    raise self._fetch_error(e, text, watchdog, limits) from None
                 results.append(Result(to_kql_arrow(arrow, b.rel.columns), b.render, sql, truncated=truncated,
                                       name=b.name))
         return results
@@ -235,8 +243,14 @@ class Database:
         sql = compile_query(rel, now)
         try:
             with self._cursor() as cursor:
-                return to_kql_arrow(_fetch_arrow(cursor.sql(sql)), rel.columns)
-        except duckdb.Error as e:
+                try:
+                    return to_kql_arrow(_fetch_arrow(cursor.sql(sql)), rel.columns)
+                except (OSError, pa.ArrowException):
+                    self._discard(cursor)  # broke off mid-stream (an interrupt): not reused
+                    raise
+        except (duckdb.Error, OSError, pa.ArrowException) as e:
+            if "INTERRUPT" in str(e).upper():
+                raise KqlRuntimeError("the query was cancelled", code="KQ505") from None
             raise KqlRuntimeError(f"the query failed while running: {_first_line(e)}", code="KQ502") from None
 
     # ------------------------------------------------------------ concurrency and limits
@@ -260,7 +274,12 @@ class Database:
         finally:
             with self._pool_lock:
                 self._busy.discard(cursor)
-                self._idle.append(cursor)
+                broken = cursor in self._broken
+                self._broken.discard(cursor)
+                if not broken:
+                    self._idle.append(cursor)
+            if broken:
+                cursor.close()
 
     def interrupt(self) -> None:
         """Stop every query running on this database, from any thread (they raise KQ505)."""
@@ -268,6 +287,16 @@ class Database:
             running = list(self._busy)
         for cursor in running:
             cursor.interrupt()
+
+    def _fetch_error(self, e: Exception, text: str, watchdog: Watchdog, limits: QueryLimits) -> KqlError:
+        if watchdog.fired or "INTERRUPT" in str(e).upper():
+            return timeout_error(limits.timeout or 0, text) if watchdog.fired else cancelled_error(text)
+        return _runtime_error(e, text)
+
+    def _discard(self, cursor: Any) -> None:
+        """Keep a cursor whose result broke off mid-stream out of the pool: _cursor closes it."""
+        with self._pool_lock:
+            self._broken.add(cursor)
 
     def _limit_error(self, e: duckdb.Error, text: str, watchdog: Watchdog, limits: QueryLimits) -> KqlError:
         if isinstance(e, duckdb.InterruptException):

@@ -27,6 +27,12 @@ _RETRY_INTERRUPT = 0.05  # seconds: an interrupt sent before DuckDB starts execu
 TIMEOUT_CODE = "KQ503"
 MEMORY_CODE = "KQ504"
 CANCELLED_CODE = "KQ505"
+TOO_COMPLEX_CODE = "KQ507"
+
+# The longest SQL one query statement may compile to. Real queries stay in the tens of KB; SQL
+# past this comes from expressions nested so deep that DuckDB's binder would run for minutes
+# (binding is not interruptible, so the timeout cannot stop it): refused before DuckDB sees it.
+MAX_SQL_CHARS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,16 @@ def memory_error(limit: str | None, text: str) -> KqlError:
          "or make the query smaller: summarize before make_list/make_set, project fewer columns, take fewer rows"],
         code=MEMORY_CODE)
     return err.with_text(text)
+
+
+def check_sql_size(sql: str, text: str) -> None:
+    """Refuse SQL too long for DuckDB to bind in reasonable time (see MAX_SQL_CHARS)."""
+    if len(sql) > MAX_SQL_CHARS:
+        err = KqlRuntimeError(
+            f"the query is too complex: it compiles to {len(sql) / 1e6:.1f} MB of SQL, over the "
+            f"{MAX_SQL_CHARS / 1e6:g} MB limit", Span(0, len(text)),
+            ["nest fewer expressions: compute a repeated part once with extend or let"], code=TOO_COMPLEX_CODE)
+        raise err.with_text(text)
 
 
 def cancelled_error(text: str) -> KqlError:

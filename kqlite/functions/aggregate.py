@@ -146,13 +146,13 @@ def _bag_sql(value: Arg, where: str | None = None) -> str:
 
 
 aggregate("make_list", "any const?", "dynamic", lambda a: _list_sql(a[0], limit=_max_size(a, 1)),
-          column="list", default="[]")
+          column="list", default="[]", aliases=("makelist",))
 aggregate("make_list_if", "any bool const?", "dynamic", lambda a: _list_sql(a[0], a[1].sql, limit=_max_size(a, 2)),
           column="list", default="[]")
 aggregate("make_list_with_nulls", "any const?", "dynamic",
           lambda a: _list_sql(a[0], keep_nulls=True, limit=_max_size(a, 1)), column="list", default="[]")
 aggregate("make_set", "any const?", "dynamic", lambda a: _set_sql(a[0], limit=_max_size(a, 1)),
-          column="set", default="[]")
+          column="set", default="[]", aliases=("makeset",))
 aggregate("make_set_if", "any bool const?", "dynamic", lambda a: _set_sql(a[0], a[1].sql, _max_size(a, 2)),
           column="set", default="[]")
 aggregate("make_bag", "dynamic const?", "dynamic", lambda a: (_max_size(a, 1), _bag_sql(a[0]))[1],
@@ -208,8 +208,11 @@ def weighted_rank(value: str, weight: str, percent: str, sql_type: str) -> str:
     kept = f"{value} IS NOT NULL AND {weight} > 0"
     pairs = f"list_sort(list({{'v': {value}, 'w': CAST({weight} AS BIGINT)}}) FILTER (WHERE {kept}))"
     target = f"greatest(ceil(({percent}) / 100.0 * sum(CASE WHEN {kept} THEN {weight} END)), 1)"
-    step = f"CASE WHEN acc['c'] >= {target} THEN acc ELSE {{'v': e['v'], 'c': acc['c'] + e['w']}} END"
-    return f"list_reduce({pairs}, lambda acc, e: {step}, {{'v': CAST(NULL AS {sql_type}), 'c': CAST(0 AS BIGINT)}}).v"
+    # the target rides in the accumulator: an aggregate inside the lambda's body is a DuckDB internal
+    # error when the weight's SQL holds a lambda of its own
+    step = "CASE WHEN acc['c'] >= acc['t'] THEN acc ELSE {'v': e['v'], 'c': acc['c'] + e['w'], 't': acc['t']} END"
+    start = f"{{'v': CAST(NULL AS {sql_type}), 'c': CAST(0 AS BIGINT), 't': CAST({target} AS DOUBLE)}}"
+    return f"list_reduce({pairs}, lambda acc, e: {step}, {start}).v"
 
 
 def check_percent(arg: Arg) -> float | None:

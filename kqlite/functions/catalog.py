@@ -37,7 +37,6 @@ _REASONS = {
     "decompose": "seasonal decomposition and forecasting (Kusto's exact algorithm is not documented)",
     "fft": "spectral analysis (FFT, period detection) is not implemented",
     "stats": "statistical distribution function not implemented yet",
-    "units": "unit conversion tables not implemented yet",
     "ua": "needs Kusto's user-agent parser and its browser/OS database",
     "ipdb": "needs Kusto's IP geolocation database",
 }
@@ -75,22 +74,22 @@ totimespan totime~totimespan toupper translate treepath trim trim_end trim_start
 to_utf8~unicode_codepoints_from_string unicode_codepoints_to_string make_string~unicode_codepoints_to_string
 unixtime_microseconds_todatetime unixtime_milliseconds_todatetime unixtime_nanoseconds_todatetime
 unixtime_seconds_todatetime url_decode url_encode url_encode_component week_of_year weekofyear~week_of_year zip
-beta_pdf estimate_data_size
+beta_pdf estimate_data_size extractall~extract_all notnull~isnotnull toobject~parse_json parsejson~parse_json
+around assert dynamic_to_json has_any_ipv4 has_ipv4 has_any_ipv4_prefix has_ipv4_prefix percentrank_tdigest
+regex_quote replace_strings array_repeat convert_angle convert_energy convert_force convert_length convert_mass
+convert_speed convert_temperature convert_volume parse_command_line
 [scalar: @todo]
-around assert bag_pack_columns bin_auto dynamic_to_json extractall~extract_all
+bag_pack_columns bin_auto
 gzip_compress_to_base64_string=gzip-base64-compress gzip_decompress_from_base64_string=gzip-base64-decompress
-has_any_ipv4 has_ipv4 has_any_ipv4_prefix has_ipv4_prefix hash_combine hash_many notnull~isnotnull
-parse_command_line toobject~parse_json parsejson~parse_json parse_xml percentrank_tdigest
-regex_quote replace_strings welch_test punycode_from_string
+hash_combine hash_many
+parse_xml
+welch_test punycode_from_string
 punycode_to_string punycode_domain_from_string
 punycode_domain_to_string zlib_compress_to_base64_string=zlib-base64-compress-function
-zlib_decompress_from_base64_string=zlib-base64-decompress-function erf erfc beta_cdf beta_inv array_repeat
+zlib_decompress_from_base64_string=zlib-base64-decompress-function erf erfc beta_cdf beta_inv
 [scalar: @cluster]
 current_principal_is_member_of=current-principal-is-member-of-function cursor_after cursor_before_or_at
 cursor_current=cursor-current current_cursor~cursor_current extent_id extent_tags ingestion_time
-[scalar: @units]
-convert_angle convert_energy convert_force convert_length convert_mass convert_speed convert_temperature
-convert_volume
 [scalar: @ua]
 parse_user_agent
 [scalar: @ipdb]
@@ -107,9 +106,9 @@ percentile=percentiles-aggregation-function percentiles=percentiles-aggregation-
 percentiles_array=percentiles-aggregation-function percentilew=percentilesw-aggregation-function
 percentilesw=percentilesw-aggregation-function percentilesw_array=percentilesw-aggregation-function
 stdev stdevif stdevp sum sumif take_any any~take_any take_anyif anyif~take_anyif tdigest tdigest_merge
-merge_tdigest~tdigest_merge variance varianceif variancep variancepif
+merge_tdigest~tdigest_merge variance varianceif variancep variancepif makelist~make_list makeset~make_set
 [aggregate: @todo]
-buildschema makelist~make_list makeset~make_set
+buildschema
 [window]
 next prev row_cumsum row_number row_rank_dense row_rank_min row_window_session
 [series]

@@ -7,6 +7,7 @@ The `kq_*` helpers they call are DuckDB macros defined in kqlite/sql/macros.py.
 
 from __future__ import annotations
 
+from ..sql.quote import quote_string
 from ..types import SQL_TYPE
 
 
@@ -59,6 +60,30 @@ def dynamic_to(sql: str, t: str) -> str:
     return f"TRY_CAST(json_extract_string({sql}, '$') AS {SQL_TYPE[t]})"
 
 
+# number text as Kusto's conversions accept it: a sign, digits, a fraction, an exponent; spaces around
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_SPECIAL = r"(?i:[+-]?(?:nan|inf|infinity))"
+
+
+# Text -> number conversions test their operand before casting it, so its SQL appears 3-4 times.
+# For a column or a short expression that is the fastest form. A longer operand (a subquery, a
+# nested conversion) is read once instead: repeated, nested conversions grew exponentially, and
+# DuckDB's binder hung on one WHERE holding 48 copies of a subquery (fuzz: repeat/parse_path).
+_CHEAP_SQL_CHARS = 160
+
+
+def _cheap(sql: str) -> bool:
+    return len(sql) <= _CHEAP_SQL_CHARS and "SELECT" not in sql.upper()
+
+
+def _number_text(sql: str, specials: bool) -> str:
+    """The number in text `sql` without its surrounding spaces, or '' when it is not one.
+
+    One use of `sql`, so a conversion never repeats its operand's SQL."""
+    number = f"{_SPECIAL}|{_NUMBER}" if specials else _NUMBER
+    return f"regexp_extract({sql}, {quote_string('^ *(' + number + ') *$')}, 1)"
+
+
 def convert(sql: str, src: str, dst: str) -> str:
     """The general conversion used by to<type>() functions."""
     if src == dst:
@@ -86,8 +111,14 @@ def convert(sql: str, src: str, dst: str) -> str:
             return f"TRY_CAST(trunc({sql}) AS {SQL_TYPE[dst]})"
         if src == "string":
             # Kusto reads decimal text only (no 0x.., 1_000): whole numbers exactly, others truncated
-            return (f"CASE WHEN kq_int_text({sql}) THEN TRY_CAST(trim({sql}) AS {SQL_TYPE[dst]}) "
-                    f"WHEN kq_num_text({sql}) THEN TRY_CAST(trunc(TRY_CAST(trim({sql}) AS DOUBLE)) AS {SQL_TYPE[dst]}) END")
+            if _cheap(sql):
+                return (f"CASE WHEN kq_int_text({sql}) THEN TRY_CAST(trim({sql}) AS {SQL_TYPE[dst]}) "
+                        f"WHEN kq_num_text({sql}) THEN TRY_CAST(trunc(TRY_CAST(trim({sql}) AS DOUBLE)) "
+                        f"AS {SQL_TYPE[dst]}) END")
+            # a costly operand is read once and bound to a lambda parameter (about 2.5x slower)
+            return (f"list_transform([{_number_text(sql, False)}], lambda kq_num: CASE WHEN "
+                    f"regexp_full_match(kq_num, '[+-]?\\d+') THEN TRY_CAST(kq_num AS {SQL_TYPE[dst]}) "
+                    f"ELSE TRY_CAST(trunc(TRY_CAST(kq_num AS DOUBLE)) AS {SQL_TYPE[dst]}) END)[1]")
         if src == "bool":
             return f"CAST({sql} AS {SQL_TYPE[dst]})"
         if src == "datetime":
@@ -96,8 +127,11 @@ def convert(sql: str, src: str, dst: str) -> str:
             return f"TRY_CAST({sql} AS {SQL_TYPE[dst]})"
     if dst in ("real", "decimal"):
         if src == "string":
-            special = f" OR regexp_full_match(trim({sql}), '(?i)[+-]?(nan|inf|infinity)')" if dst == "real" else ""
-            return f"CASE WHEN kq_num_text({sql}){special} THEN TRY_CAST(trim({sql}) AS {SQL_TYPE[dst]}) END"
+            if _cheap(sql):
+                special = f" OR regexp_full_match(trim({sql}), '(?i)[+-]?(nan|inf|infinity)')" if dst == "real" else ""
+                return f"CASE WHEN kq_num_text({sql}){special} THEN TRY_CAST(trim({sql}) AS {SQL_TYPE[dst]}) END"
+            # read once (no match gives '', which casts to null)
+            return f"TRY_CAST({_number_text(sql, dst == 'real')} AS {SQL_TYPE[dst]})"
         if src == "datetime":
             return f"CAST(epoch_us({sql}) * 10 + 621355968000000000 AS {SQL_TYPE[dst]})"
         return f"TRY_CAST({sql} AS {SQL_TYPE[dst]})"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ..errors import KqlTypeError
 from ..sql.quote import quote_string
-from . import convert, known
+from . import convert
 from .registry import Arg, scalar
 
 _NUMBERS = ("int", "long", "real", "decimal")
@@ -266,11 +266,15 @@ def _bag_pack(a: Sequence[Arg]) -> str:
         raise KqlTypeError("bag_pack() takes pairs of key and value")
     keys = [convert.to_string(x.sql, x.type) for x in a[0::2]]
     values = [_json_member(x) for x in a[1::2]]
-    sql = "CAST(json_object(" + ", ".join(f"{k}, {v}" for k, v in zip(keys, values, strict=True)) + ") AS JSON)"
-    known.minified(sql)
-    if all(k.is_const for k in a[0::2]):
-        known.packed(sql, [(str(k.value), v) for k, v in zip(a[0::2], a[1::2], strict=True)])
-    return sql
+    return "CAST(json_object(" + ", ".join(f"{k}, {v}" for k, v in zip(keys, values, strict=True)) + ") AS JSON)"
+
+
+def _pack_pairs(x: Arg) -> list[tuple[str, Arg]] | None:
+    """The (key, value) pairs of an argument that is a bag_pack() with constant keys, or None."""
+    if x.call is None or x.call[0] != "bag_pack" or not all(k.is_const for k in x.call[1][0::2]):
+        return None
+    args = x.call[1]
+    return [(str(k.value), v) for k, v in zip(args[0::2], args[1::2], strict=True)]
 
 
 scalar("bag_pack", "any any*", "dynamic", _bag_pack, aliases=("pack", "pack_dictionary"))
@@ -287,7 +291,10 @@ def pack_all_sql(columns: Sequence[tuple[str, str]], sqls: Sequence[str], ignore
 
 
 def _bag_keys(a: Sequence[Arg]) -> str:
-    return known.minified(f"CASE WHEN json_type({a[0].sql}) = 'OBJECT' THEN CAST(to_json(json_keys({a[0].sql})) AS JSON) END")
+    j = a[0].sql
+    # JSON text that starts with { is a bag: a cheap test that spares most values a parse
+    is_bag = f"(prefix(CAST({j} AS VARCHAR), '{{') OR json_type({j}) = 'OBJECT')"
+    return f"CASE WHEN {is_bag} THEN CAST(to_json(json_keys({j})) AS JSON) END"
 
 
 scalar("bag_keys", "dynamic", "dynamic", _bag_keys)
@@ -311,10 +318,17 @@ def _duck_path(names: Sequence[str]) -> str:
     return quote_string("$" + "".join('."' + n.replace('"', '\\"') + '"' for n in names))
 
 
+def _path_safe(name: str) -> bool:
+    """A key that a DuckDB JSON path can name in quotes (which cannot hold "", a backslash or *, a wildcard)."""
+    return bool(name) and "*" not in name and not _escaped_in_json(name)
+
+
 def _bag_has_key(a: Sequence[Arg]) -> str:
     bag, key = a[0].sql, a[1]
     names = _json_path(key, "bag_has_key")
-    if names is None and key.is_const:
+    if names is not None and any("*" in n for n in names):
+        raise KqlTypeError(f"bag_has_key(): '{key.value}' has a wildcard; name the properties")
+    if names is None and key.is_const and _path_safe(str(key.value)):
         names = [str(key.value)]
     if names is not None:  # json_exists is false for a value that is not a bag
         return f"COALESCE(json_exists({bag}, {_duck_path(names)}), FALSE)"
@@ -339,7 +353,7 @@ def _merge_packs(first: str, pairs: Sequence[tuple[str, Arg]]) -> str:
     json_merge_patch does that exactly for a value that is not null and not a bag."""
     chain = _merge_chain(first, pairs)
     keys = [key for key, _ in pairs]
-    if not _PLAIN_SQL.fullmatch(first) or len(set(keys)) < len(keys) or any(_escaped_in_json(k) for k in keys):
+    if not _PLAIN_SQL.fullmatch(first) or len(set(keys)) < len(keys):
         return chain
     # the common case in one merge: a bag text without backslashes (so keys are written as they are)
     # and without any of the keys in quotes certainly lacks the keys
@@ -366,10 +380,16 @@ def _merge_chain(first: str, pairs: Sequence[tuple[str, Arg]]) -> str:
     return f"CAST({out} AS JSON)"
 
 
+def _addable(key: str, value: Arg) -> bool:
+    """A bag_pack() member that _merge_packs can add: a key a JSON path can name, and a value that is
+    neither null (never, for a string) nor a bag."""
+    never_null = value.type == "string" or (value.is_const and value.value is not None and value.type != "dynamic")
+    return _path_safe(key) and never_null
+
+
 def _bag_merge(a: Sequence[Arg]) -> str:
-    packs = [known.pack_pairs(x.sql) for x in a[1:]]
-    if all(p is not None and all(v.type == "string" or (v.is_const and v.value is not None and v.type != "dynamic")
-                                 for _, v in p) for p in packs):
+    packs = [_pack_pairs(x) for x in a[1:]]
+    if all(p is not None and all(_addable(k, v) for k, v in p) for p in packs):
         return _merge_packs(a[0].sql, [pair for p in packs for pair in p])  # type: ignore[union-attr]
     # every bag's keys and values (json_keys is empty for a value that is not a bag), then the first
     # entry of each key: Kusto keeps the first bag's value for a repeated key

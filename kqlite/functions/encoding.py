@@ -113,10 +113,10 @@ def _xxhash64(a: Sequence[Arg]) -> str:
     """hash(x[, mod]): XXH64 (seed 0) of the value's bytes, as a signed long."""
     x = a[0]
     if x.type == "string":
-        value = f"kq_xxh64(hex(encode({x.sql})), octet_length(encode({x.sql})))"
+        value = f"kq_xxh64(hex(encode({x.sql})))"
     elif x.type == "datetime":  # the 8 little-endian bytes of its ticks (checked against the docs' example)
         ticks = f"lpad(hex(CAST(epoch_us({x.sql}) * 10 + 621355968000000000 AS BIGINT)), 16, '0')"
-        value = f"kq_xxh64(array_to_string(list_reverse(regexp_extract_all({ticks}, '..')), ''), 8)"
+        value = f"kq_xxh64(array_to_string(list_reverse(regexp_extract_all({ticks}, '..')), ''))"
     else:
         raise KqlUnsupportedError(
             f"hash() of a {x.type} value is not supported: kqlite reproduces Kusto's xxhash64 exactly only for "

@@ -183,3 +183,31 @@ def _beta_pdf(a: Sequence[Arg]) -> str:
 
 
 scalar("beta_pdf", "number number number", "real", _beta_pdf)
+
+# ---------------------------------------------------------------- around
+
+
+def _around_type(types: Sequence[str]) -> str:
+    """around(value, center, delta): numbers with a number delta, datetimes or timespans with a timespan delta."""
+    value, center, delta = types
+    numbers = value in _NUMBERS and center in _NUMBERS and delta in _NUMBERS
+    times = value == center and value in ("datetime", "timespan") and delta == "timespan"
+    if not (numbers or times):
+        raise KqlTypeError(f"around() needs numbers with a number delta, or datetimes or timespans with a timespan "
+                           f"delta: got {value}, {center}, {delta}")
+    return "bool"
+
+
+def _around(a: Sequence[Arg]) -> str:
+    value, center, delta = a
+    if value.type == "datetime":
+        # a timespan is ticks (100 ns); datetimes count microseconds
+        width = f"to_microseconds(CAST(({delta.sql}) // 10 AS BIGINT))"
+        return f"({value.sql} BETWEEN {center.sql} - {width} AND {center.sql} + {width})"
+    if value.type == "timespan":
+        return f"({value.sql} BETWEEN ({center.sql}) - ({delta.sql}) AND ({center.sql}) + ({delta.sql}))"
+    v, c, d = (_real(x) for x in a)
+    return f"({v} BETWEEN {c} - {d} AND {c} + {d})"
+
+
+scalar("around", "any any any", _around_type, _around)

@@ -114,3 +114,42 @@ def _range_to_cidr_list(a: Sequence[Arg]) -> str:
 
 scalar("ipv4_range_to_cidr_list", "string string", "dynamic", _range_to_cidr_list,
        notes="the addresses' own /prefix suffixes are ignored")
+
+# ---------------------------------------------------------------- has_ipv4 and friends
+# An address in the text is a term: a run of letters, digits and dots between other characters,
+# with its outer dots dropped ("... and 10.1.1.201."). Only a term that is a whole valid address
+# counts, so '54127.0.0.1' holds no address and '127.0.0.256' holds none either.
+
+_QUAD = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
+_PREFIX = r"(?:\d{1,3}\.){1,3}|\d{1,3}(?:\.\d{1,3}){3}"  # '192.', '192.168.', '192.168.1.' or a whole address
+
+
+def _octets_ok(x: str) -> str:
+    return f"list_max(list_transform(string_split({x}, '.'), lambda o: TRY_CAST(o AS INTEGER))) <= 255"
+
+
+def _octet_key(x: str) -> str:
+    """'010.1.' -> '10.1.': each octet as a number, ending with a dot, so a prefix test is starts_with."""
+    dotted = f"string_split(rtrim({x}, '.'), '.')"
+    return f"array_to_string(list_transform({dotted}, lambda o: CAST(TRY_CAST(o AS INTEGER) AS VARCHAR)), '.') || '.'"
+
+
+def _has_ipv4(prefix: bool):
+    wanted_shape = _PREFIX if prefix else _QUAD
+
+    def build(a: Sequence[Arg]) -> str:
+        terms = f"list_transform(string_split_regex({a[0].sql}, '[^A-Za-z0-9.]+'), lambda w: trim(w, '.'))"
+        found = (f"list_transform(list_filter({terms}, lambda w: regexp_full_match(w, '{_QUAD}') AND {_octets_ok('w')}), "
+                 f"lambda w: {_octet_key('w')})")
+        targets = f"list_transform({_range_list(a[1:])}, lambda p: trim(p))"
+        keys = (f"list_transform(list_filter({targets}, lambda p: regexp_full_match(p, '{wanted_shape}') "
+                f"AND {_octets_ok('rtrim(p, ' + chr(39) + '.' + chr(39) + ')')}), lambda p: {_octet_key('p')})")
+        return (f"(SELECT COALESCE(len(list_filter(found, lambda f: list_bool_or(list_transform(keys, "
+                f"lambda k: starts_with(f, k))))) > 0, FALSE) FROM (SELECT {found} AS found, {keys} AS keys))")
+    return build
+
+
+scalar("has_ipv4", "string string", "bool", _has_ipv4(False))
+scalar("has_ipv4_prefix", "string string", "bool", _has_ipv4(True))
+scalar("has_any_ipv4", "string any any*", "bool", _has_ipv4(False))
+scalar("has_any_ipv4_prefix", "string any any*", "bool", _has_ipv4(True))

@@ -33,6 +33,9 @@ class Arg:
     type: str
     value: Any = None
     is_const: bool = False
+    # when the argument is itself a registry function call: its name and arguments, so a builder
+    # can take a cheaper form for a known construct (tostring(bag_pack(...)) is a plain cast)
+    call: tuple[str, tuple[Arg, ...]] | None = None
 
 
 ResultRule = str | Callable[[Sequence[str]], str]
@@ -132,11 +135,13 @@ def _load() -> None:
         from . import datetime_fns as _dt  # noqa: F401
         from . import dynamic as _dy  # noqa: F401
         from . import encoding as _enc  # noqa: F401
+        from . import extras as _extras  # noqa: F401
         from . import math_fns as _m  # noqa: F401
         from . import network as _net  # noqa: F401
         from . import scalar as _s  # noqa: F401
         from . import series as _series  # noqa: F401
         from . import strings as _str  # noqa: F401
+        from . import units as _units  # noqa: F401
         from . import window as _w  # noqa: F401
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from ..errors import KqlTypeError
 from ..sql.quote import quote_string
-from . import convert, known
+from . import convert
 from .registry import Arg, numeric_result, scalar
 
 # ---------------------------------------------------------------- conversion
@@ -20,9 +20,14 @@ def _conv(dst: str):
     return lambda a: convert.convert(a[0].sql, a[0].type, dst)
 
 
+# functions (dynamic.py) whose value is JSON text written by DuckDB's json_object()/to_json(): minified
+MINIFIED_JSON = frozenset({"bag_pack", "bag_keys"})
+
+
 def _tostring(a: Sequence[Arg]) -> str:
     x = a[0]
-    if x.type == "dynamic" and known.is_minified(x.sql):  # a bag or array DuckDB wrote is already in text form
+    if x.type == "dynamic" and x.call is not None and x.call[0] in MINIFIED_JSON:
+        # a bag or array DuckDB's JSON functions wrote is already in Kusto's text form
         return f"COALESCE(CAST({x.sql} AS VARCHAR), '')"
     return convert.to_string(x.sql, x.type)
 
@@ -48,7 +53,7 @@ def _parse_json(a: Sequence[Arg]) -> str:
             f" ELSE CAST(to_json({x.sql}) AS JSON) END")
 
 
-scalar("parse_json", "any", "dynamic", _parse_json, aliases=("todynamic",))
+scalar("parse_json", "any", "dynamic", _parse_json, aliases=("todynamic", "toobject", "parsejson"))
 
 # ---------------------------------------------------------------- logic and nulls
 
@@ -100,7 +105,7 @@ def _isempty(a: Sequence[Arg]) -> str:
 
 
 scalar("isnull", "any", "bool", _isnull)
-scalar("isnotnull", "any", "bool", lambda a: f"(NOT {_isnull(a)})")
+scalar("isnotnull", "any", "bool", lambda a: f"(NOT {_isnull(a)})", aliases=("notnull",))
 scalar("isempty", "any", "bool", _isempty)
 scalar("isnotempty", "any", "bool", lambda a: f"(NOT {_isempty(a)})", aliases=("notempty",))
 scalar("not", "bool", "bool", "(NOT {0})")
@@ -225,7 +230,7 @@ def _extract_all(a: Sequence[Arg], **_) -> str:
             f"ELSE CAST(to_json({value}) AS JSON) END")
 
 
-scalar("extract_all", "string any string?", "dynamic", _extract_all)
+scalar("extract_all", "string any string?", "dynamic", _extract_all, aliases=("extractall",))
 
 
 def _indexof(a: Sequence[Arg]) -> str:

@@ -94,7 +94,6 @@ _UNARY: dict[str, Callable[[str], str]] = {
     "series_log": lambda e: f"CASE WHEN {e} > 0 THEN ln({e}) END",
     "series_sign": lambda e: f"sign({e})",
     "series_sin": lambda e: f"sin({e})",
-    "series_sqrt": lambda e: f"CASE WHEN {e} >= 0 THEN sqrt({e}) END",
     "series_tan": lambda e: f"tan({e})",
 }
 for _name, _op1 in _UNARY.items():

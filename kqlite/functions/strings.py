@@ -211,3 +211,94 @@ def data_size_sql(columns: list[tuple[str, str]]) -> str:
         else:  # dynamic: its JSON text
             terms.append(f"COALESCE(octet_length(encode(CAST({sql} AS VARCHAR))), 0)")
     return "CAST(" + (" + ".join(terms) or "0") + " AS BIGINT)"
+
+# ---------------------------------------------------------------- regex_quote, replace_strings
+
+# Kusto's regexes are RE2, whose QuoteMeta escapes every ASCII character but letters, digits and
+# '_' (non-ASCII characters stay as they are)
+scalar("regex_quote", "string", "string",
+       lambda a: rf"regexp_replace({a[0].sql}, '([^A-Za-z0-9_\x{{80}}-\x{{10FFFF}}])', '\\\1', 'g')")
+
+
+def _string_items(array: str) -> str:
+    """The elements of a dynamic array as VARCHAR[], NULL for each element that is not a string."""
+    return (f"COALESCE(list_transform(CAST(json_extract({array}, '$[*]') AS JSON[]), "
+            f"lambda e: CASE WHEN json_type(e) = 'VARCHAR' THEN json_extract_string(e, '$') END), [])")
+
+
+def _replace_strings(a: Sequence[Arg]) -> str:
+    # The reference page: matches do not overlap and an earlier lookup takes precedence over a
+    # later one wherever they overlap, even when the later one starts first ('is' before 'This'
+    # turns "This" into "Thwas"). So the lookups claim text one after another: each takes its
+    # left-to-right occurrences that overlap nothing claimed before. A claimed match whose rewrite
+    # is not a string keeps its text.
+    match = "STRUCT(s BIGINT, e BIGINT, r VARCHAR)"
+    claim = ("lambda st, p: CASE WHEN p >= st.nxt AND substring(t, p, length(lk[k])) = lk[k] "
+             "AND len(list_filter(st.ms, lambda m: m.s < p + length(lk[k]) AND p < m.e)) = 0 "
+             "THEN {'nxt': p + length(lk[k]), 'ms': list_append(st.ms, {'s': p, 'e': p + length(lk[k]), 'r': rw[k]})} "
+             "ELSE st END")
+    per_lookup = (f"lambda acc, k: CASE WHEN lk[k] IS NULL OR lk[k] = '' THEN acc ELSE "
+                  f"list_reduce(range(1, length(t) + 1), {claim}, {{'nxt': 1, 'ms': acc}}).ms END")
+    claimed = f"list_sort(list_reduce(range(1, len(lk) + 1), {per_lookup}, CAST([] AS {match}[])))"
+    splice = ("lambda st, m: {'pos': m.e, 'out': st.out || substring(t, st.pos, m.s - st.pos) "
+              "|| COALESCE(m.r, substring(t, m.s, m.e - m.s))}")
+    spliced = f"list_reduce({claimed}, {splice}, {{'pos': CAST(1 AS BIGINT), 'out': ''}})"
+    return (f"(SELECT sp.out || substring(t, sp.pos) FROM (SELECT {spliced} AS sp, t FROM "
+            f"(SELECT {a[0].sql} AS t, {_string_items(a[1].sql)} AS lk, {_string_items(a[2].sql)} AS rw)))")
+
+
+scalar("replace_strings", "string dynamic dynamic", "string", _replace_strings)
+
+# ---------------------------------------------------------------- parse_command_line
+# The page: the "windows" parser splits the way CommandLineToArgvW does. The program name (the
+# first argument) ends at the first space or tab, or at its closing quote when it starts with one,
+# and takes backslashes and quotes as they are. Later arguments: 2n backslashes and a quote give n
+# backslashes and open or close quoting; 2n+1 backslashes and a quote give n backslashes and a
+# literal quote; other backslashes are literal; inside quotes "" gives a literal quote, and three
+# quotes in a run give one quote and close quoting. One character at a time, as a list_reduce over
+# a state: the arguments so far, the current one, whether it has started, the quote count, the
+# backslashes just before, whether the last character was a quote (a run of quotes), and whether
+# the program name is being read (quoted or not).
+
+_STATE_FIELDS = ("args", "cur", "st", "q", "b", "run", "first", "fq")
+_BLANK = "(c = ' ' OR c = chr(9))"
+
+
+def _state(**changes: str) -> str:
+    return "{" + ", ".join(f"'{f}': {changes.get(f, 's.' + f)}" for f in _STATE_FIELDS) + "}"
+
+
+def _command_line_step() -> str:
+    q0 = "(CASE WHEN s.run AND s.q = 2 THEN 0 ELSE s.q END)"  # a run of quotes that ended on two closes quoting
+    end_name = _state(args="list_append(s.args, s.cur)", cur="''", st="false", first="false")
+    close_run = _state(cur="s.cur || '\"'", q="0")  # the third quote in a run: a literal quote, quoting closed
+    branches = [
+        ("s.first AND NOT s.st AND c = '\"'", _state(st="true", fq="true")),
+        ("s.first AND s.fq", f"CASE WHEN c = '\"' THEN {end_name} ELSE {_state(cur='s.cur || c')} END"),
+        ("s.first", f"CASE WHEN {_BLANK} THEN {end_name} ELSE {_state(cur='s.cur || c', st='true')} END"),
+        ("s.run AND c = '\"'", f"CASE WHEN s.q + 1 = 3 THEN {close_run} "
+                               f"ELSE {_state(q='s.q + 1')} END"),
+        (f"{_BLANK} AND {q0} = 0", _state(args="CASE WHEN s.st THEN list_append(s.args, s.cur) ELSE s.args END",
+                                          cur="''", st="false", q="0", b="0", run="false")),
+        ("c = '\\'", _state(cur="s.cur || c", b="s.b + 1", st="true", q=q0, run="false")),
+        ("c = '\"' AND s.b % 2 = 0", _state(cur="left(s.cur, length(s.cur) - s.b // 2)", q="s.q + 1", b="0",
+                                            run="true", st="true")),
+        ("c = '\"'", _state(cur="left(s.cur, length(s.cur) - s.b // 2 - 1) || '\"'", b="0", run="true", st="true")),
+    ]
+    cases = " ".join(f"WHEN {cond} THEN {value}" for cond, value in branches)
+    return f"lambda s, c: CASE {cases} ELSE {_state(cur='s.cur || c', b='0', st='true', q=q0, run='false')} END"
+
+
+def _parse_command_line(a: Sequence[Arg]) -> str:
+    text, parser = a
+    if parser.is_const and str(parser.value).lower() != "windows":
+        raise KqlTypeError(f"parse_command_line() knows the parser type 'windows' only, not '{parser.value}'")
+    chars = "list_transform(range(1, length(t) + 1), lambda i: substring(t, i, 1))"
+    start = ("{'args': CAST([] AS VARCHAR[]), 'cur': '', 'st': false, 'q': CAST(0 AS INTEGER), "
+             "'b': CAST(0 AS INTEGER), 'run': false, 'first': true, 'fq': false}")
+    return (f"(SELECT CASE WHEN lower(p) = 'windows' THEN CAST(to_json(CASE WHEN r.st THEN list_append(r.args, r.cur) "
+            f"ELSE r.args END) AS JSON) END FROM (SELECT list_reduce({chars}, {_command_line_step()}, {start}) AS r, p "
+            f"FROM (SELECT {text.sql} AS t, {parser.sql} AS p)))")
+
+
+scalar("parse_command_line", "string string", "dynamic", _parse_command_line)

@@ -387,14 +387,17 @@ class Binder:
             if name not in [p.name for p in params]:
                 raise KqlNameError(f"{fv.name}() has no parameter '{name}'", value.span, [_signature(fv)],
                                    code="KQ210")
-        if len(positional) > len(params):
+        if len(positional) > len(params) - len(named):
             raise KqlTypeError(f"{fv.name}() takes at most {len(params)} arguments, got {len(call.args)}",
                                call.span, [_signature(fv)], code="KQ309")
         local = Env(fv.env)
         defaults = []
         arg_scope = scope or Scope(env)
-        for i, p in enumerate(params):
-            arg = positional[i] if i < len(positional) else named.get(p.name)
+        # named arguments take their parameters; positional ones fill the rest in order, as in
+        # the assert() docs' `checkLength(len=1, input)`
+        unnamed = iter(positional)
+        for p in params:
+            arg = named[p.name] if p.name in named else next(unnamed, None)
             if arg is not None:
                 if p.type == "table":
                     local.define(p.name, "table", self.tabular(arg, env))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import KqlNameError, KqlSyntaxError, KqlTypeError, KqlUnsupportedError, Span, did_you_mean
 from ..functions import catalog
+from ..functions.regex_check import check_call, check_regex
 from ..functions.registry import Function, all_functions, lookup
 from ..syntax import ast as A
 from ..types import INTEGER, NUMERIC
@@ -123,6 +124,8 @@ class ExpressionBinder:
     def visit_BinaryOp(self, node: A.BinaryOp, scope: Scope) -> BExpr:
         left = self.bind(node.left, scope)
         right = self.bind(node.right, scope)
+        if node.op == "matches regex" and isinstance(right, BLit):
+            check_regex(right.value, node.right.span, "matches regex")
         return operators.binary(node.op, left, right, node.op_span)
 
     def visit_UnaryOp(self, node: A.UnaryOp, scope: Scope) -> BExpr:
@@ -260,6 +263,8 @@ class ExpressionBinder:
             args.append(self._coerce_arg(fn, i, arg, arg_node))
         if inner.uses_window:
             scope.uses_window = True
+        check_call(fn.name, [(isinstance(a, BLit), a.value if isinstance(a, BLit) else None) for a in args],
+                   [a.span for a in node.args])
         try:
             typed_at = {"extract": 3, "extract_json": 2, "percentile_tdigest": 2}.get(fn.name)  # the optional typeof(T) argument
             if typed_at is not None and len(args) == typed_at + 1:

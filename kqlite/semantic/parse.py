@@ -8,14 +8,17 @@ from typing import TYPE_CHECKING
 
 from ..errors import KqlSyntaxError, KqlTypeError
 from ..functions import convert
+from ..functions.regex_check import check_parse_pattern
 from ..sql.quote import quote_string
 from ..syntax import ast as A
 from ..types import normalize
 from .operators import coerce
-from .plan import BExpr, BSql, Col, Rel
+from .plan import BCol, BExpr, BSql, Col, Rel
 
 if TYPE_CHECKING:
     from .binder import Binder, Env
+
+_SOURCE = "__kq_parse_source"  # the parsed text, computed once; dropped again by the operator's last projection
 
 _TYPE_PATTERN = {
     "long": r"(\-?\d+)", "int": r"(\-?\d+)", "real": r"(\-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)",
@@ -61,6 +64,8 @@ def parse_operator(binder: Binder, op: A.Parse, rel: Rel, env: Env) -> Rel:
     pattern = ("(?" + regex_flags + ")" if regex_flags else "") + ("^" if kind != "regex" else "") + "".join(pieces)
     if kind != "regex" and parts and parts[-1].kind == "column":
         pattern += "$"
+    if kind == "regex":
+        check_parse_pattern(pattern, [(p.text, p.span) for p in parts if p.kind == "literal"], op.span)
     quoted = quote_string(pattern)
 
     def converted(s: str, group: int, ty: str) -> str:
@@ -72,6 +77,11 @@ def parse_operator(binder: Binder, op: A.Parse, rel: Rel, env: Env) -> Rel:
         checks += [f"{converted(s, g, ty)} IS NOT NULL" for g, (_, ty) in enumerate(columns, start=1) if ty != "string"]
         return "(" + " AND ".join(checks) + ")"
 
+    # The source is evaluated once, into a hidden column, and each new column reads that column:
+    # written inline, its SQL would repeat once per capture and check, and nested parses (or a
+    # heavy source such as ipv6_compare's address macros) grew past what DuckDB's binder can finish.
+    staged = binder.project(rel, [*rel.columns, Col(_SOURCE, "string")], [*binder.passthrough(rel), source])
+    text = BCol("string", _SOURCE)
     cols = list(rel.columns)
     items: list[BExpr] = binder.passthrough(rel)
     names = [c.name for c in cols]
@@ -80,7 +90,7 @@ def parse_operator(binder: Binder, op: A.Parse, rel: Rel, env: Env) -> Rel:
             if ty == "string":
                 return f"CASE WHEN {matched(s)} THEN regexp_extract({s}, {quoted}, {g}) ELSE '' END"
             return f"CASE WHEN {matched(s)} THEN {converted(s, g, ty)} END"
-        value = BSql(t, build, (source,))
+        value = BSql(t, build, (text,))
         if name in names:
             k = names.index(name)
             cols[k], items[k] = Col(name, t), value
@@ -88,7 +98,7 @@ def parse_operator(binder: Binder, op: A.Parse, rel: Rel, env: Env) -> Rel:
             cols.append(Col(name, t))
             items.append(value)
             names.append(name)
-    out: Rel = rel
+    out: Rel = staged
     if op.drop_unmatched:
-        out = binder.filter(rel, BSql("bool", matched, (source,)))
+        out = binder.filter(staged, BSql("bool", matched, (text,)))
     return binder.project(out, cols, items)

@@ -7,11 +7,16 @@ DuckDB inlines single-use CTEs, so the chain costs nothing at run time.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from ..functions.registry import Arg
 from ..semantic import plan as P
 from ..types import SQL_TYPE
 from .quote import quote_ident, quote_literal, quote_string
+
+# SQL that is one literal: a string, a number, TRUE / FALSE / NULL (a constant function's SQL can be one)
+_BARE_LITERAL = re.compile(r"\s*(?:'(?:[^']|'')*'|[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|TRUE|FALSE|NULL)\s*",
+                           re.IGNORECASE)
 
 
 class SqlCompiler:
@@ -46,6 +51,14 @@ class SqlCompiler:
         return name
 
     # ------------------------------------------------------------ expressions
+    def arg(self, e: P.BExpr, over: str = "") -> Arg:
+        """What a function's SQL builder sees of one argument."""
+        if isinstance(e, P.BCall):
+            inner = tuple(self.arg(a, over) for a in e.args)
+            sql = e.fn.build(list(inner), now_sql=self.now_sql, over=over)
+            return Arg(sql, e.type, call=(e.fn.name, inner))
+        return Arg(self.expr(e, over), e.type, e.value if isinstance(e, P.BLit) else None, isinstance(e, P.BLit))
+
     def expr(self, e: P.BExpr, over: str = "") -> str:
         if isinstance(e, P.BLit):
             return quote_literal(e.value, e.type)
@@ -53,9 +66,7 @@ class SqlCompiler:
             col = quote_ident(e.name)
             return f"{e.qualifier[0]}.{col}" if e.qualifier else col
         if isinstance(e, P.BCall):
-            args = [Arg(self.expr(a, over), a.type, a.value if isinstance(a, P.BLit) else None,
-                        isinstance(a, P.BLit)) for a in e.args]
-            return e.fn.build(args, now_sql=self.now_sql, over=over)
+            return e.fn.build([self.arg(a, over) for a in e.args], now_sql=self.now_sql, over=over)
         if isinstance(e, P.BSql):
             return e.build(*[self.expr(a, over) for a in e.args])
         if isinstance(e, P.BPath):
@@ -104,7 +115,8 @@ class SqlCompiler:
         parts = []
         for k in keys or ():
             key = self.expr(k.expr)
-            if isinstance(k.expr, P.BLit):  # `sort by true`: DuckDB refuses a bare literal key, not a cast one
+            # `sort by true`, `sort by current_principal()`: DuckDB refuses a bare literal key, not a cast one
+            if isinstance(k.expr, P.BLit) or _BARE_LITERAL.fullmatch(key):
                 key = f"CAST({key} AS {SQL_TYPE[k.expr.type]})"
             parts.append(f"{key} {'DESC' if k.desc else 'ASC'} NULLS {'FIRST' if k.nulls_first else 'LAST'}")
         return ", ".join(parts)

@@ -103,9 +103,11 @@ _IPV6 = (
 )
 
 # XXH64 (seed 0) over bytes given as hex text, in UBIGINT arithmetic: products and sums are taken
-# in UHUGEINT and reduced mod 2^64, as the algorithm's 64-bit wrap-around needs. Correlated
-# subqueries made this ~100x slower, so a value used twice is bound by a one-element lambda
-# (`_let`) instead; lambda parameter names are unique because nested macros share one scope.
+# in UHUGEINT and masked to 64 bits, as the algorithm's wrap-around needs (a mask, not % 2^64: 128-bit
+# division is ~10x slower). A macro argument is repeated at every use, so a value used twice is bound
+# by a one-element lambda (`_let`; correlated subqueries were ~100x slower), and the input's 8-byte
+# words are read once into a list. Lambda parameter names are unique because nested macros share
+# one scope, and struct fields are read as s['f'] (a column named like the parameter would shadow s.f).
 _P1, _P2, _P3, _P4, _P5 = (11400714785074694791, 14029467366897019727, 1609587929392839161,
                            9650029242287828579, 2870177450012600261)
 
@@ -115,47 +117,59 @@ def _let(value: str, name: str, body: str) -> str:
 
 
 def _le_bytes(count: int) -> str:
-    """The little-endian word of `count` bytes at byte offset o of the hex text h."""
-    pieces = " || ".join(f"substr(h, CAST(2 * o + {2 * k + 1} AS BIGINT), 2)" for k in reversed(range(count)))
-    return f"kq_le{count}(h, o) AS CAST('0x' || {pieces} AS UBIGINT)"
+    """kq_le<count>(h, o): the little-endian word of `count` bytes at byte offset o of the hex text h
+    (read big-endian as one number, then byte-swapped: ~2x faster than joining the bytes as text)."""
+    big_endian = f"CAST('0x' || substr(h, CAST(2 * o + 1 AS BIGINT), {2 * count}) AS UBIGINT)"
+    if count == 1:
+        return f"kq_le1(h, o) AS {big_endian}"
+    swapped = " | ".join(f"(((xl_x >> {8 * k}) & 255) << {8 * (count - 1 - k)})" for k in range(count))
+    return f"kq_le{count}(h, o) AS " + _let(big_endian, "xl_x", swapped)
 
 
+# the four lanes over each 32-byte stripe of the words w, then merged into one value
 _STRIPES = _let(
     f"""list_reduce(range(n // 32), lambda xs_acc, xs_i: {{
-        'v1': kq_xxh_round(xs_acc.v1, kq_le8(h, xs_i * 32)), 'v2': kq_xxh_round(xs_acc.v2, kq_le8(h, xs_i * 32 + 8)),
-        'v3': kq_xxh_round(xs_acc.v3, kq_le8(h, xs_i * 32 + 16)), 'v4': kq_xxh_round(xs_acc.v4, kq_le8(h, xs_i * 32 + 24))}},
+        'v1': kq_xxh_round(xs_acc['v1'], w[xs_i * 4 + 1]), 'v2': kq_xxh_round(xs_acc['v2'], w[xs_i * 4 + 2]),
+        'v3': kq_xxh_round(xs_acc['v3'], w[xs_i * 4 + 3]), 'v4': kq_xxh_round(xs_acc['v4'], w[xs_i * 4 + 4])}},
         {{'v1': CAST({(_P1 + _P2) % 2**64} AS UBIGINT), 'v2': CAST({_P2} AS UBIGINT), 'v3': CAST(0 AS UBIGINT),
           'v4': CAST({2**64 - _P1} AS UBIGINT)}})""",
     "xs_v",
     """kq_xxh_merge(kq_xxh_merge(kq_xxh_merge(kq_xxh_merge(
-        kq_add64(kq_add64(kq_rotl64(xs_v.v1, 1), kq_rotl64(xs_v.v2, 7)),
-                 kq_add64(kq_rotl64(xs_v.v3, 12), kq_rotl64(xs_v.v4, 18))),
-        xs_v.v1), xs_v.v2), xs_v.v3), xs_v.v4)""")
+        kq_add64(kq_add64(kq_rotl64(xs_v['v1'], 1), kq_rotl64(xs_v['v2'], 7)),
+                 kq_add64(kq_rotl64(xs_v['v3'], 12), kq_rotl64(xs_v['v4'], 18))),
+        xs_v['v1']), xs_v['v2']), xs_v['v3']), xs_v['v4'])""")
 
 _AVALANCHE = _let(f"kq_mul64(xor(xa_x, xa_x >> 33), {_P2})", "xa_b",
                   _let(f"kq_mul64(xor(xa_b, xa_b >> 29), {_P3})", "xa_c", "xor(xa_c, xa_c >> 32)"))
 
 _XXH64 = (
-    "kq_u64(x) AS CAST(x % CAST('18446744073709551616' AS UHUGEINT) AS UBIGINT)",
+    "kq_u64(x) AS CAST(x & CAST('18446744073709551615' AS UHUGEINT) AS UBIGINT)",
     "kq_mul64(a, b) AS kq_u64(CAST(a AS UHUGEINT) * CAST(b AS UHUGEINT))",
     "kq_add64(a, b) AS kq_u64(CAST(a AS UHUGEINT) + CAST(b AS UHUGEINT))",
     "kq_rotl64(x, r) AS kq_u64(CAST(x AS UHUGEINT) << r) | (CAST(x AS UBIGINT) >> (64 - r))",
     f"kq_xxh_round(acc, v) AS kq_mul64(kq_rotl64(kq_add64(acc, kq_mul64(v, {_P2})), 31), {_P1})",
     f"kq_xxh_merge(acc, v) AS kq_add64(kq_mul64(xor(acc, kq_xxh_round(0, v)), {_P1}), {_P4})",
-    _le_bytes(8), _le_bytes(4), _le_bytes(1),
-    f"kq_xxh_stripes(h, n) AS CASE WHEN n < 32 THEN CAST({_P5} AS UBIGINT) ELSE {_STRIPES} END",
-    f"""kq_xxh_words(h, n, acc) AS list_reduce(range((n % 32) // 8), lambda xw_h, xw_k: kq_add64(kq_mul64(kq_rotl64(
-        xor(xw_h, kq_xxh_round(0, kq_le8(h, (n // 32) * 32 + xw_k * 8))), 27), {_P1}), {_P4}), acc)""",
-    "kq_xxh_half(h, n, acc) AS " + _let("acc", "xh_acc", f"""CASE WHEN n % 8 >= 4 THEN kq_add64(kq_mul64(kq_rotl64(
-        xor(xh_acc, kq_mul64(kq_le4(h, (n // 8) * 8), {_P1})), 23), {_P2}), {_P3}) ELSE xh_acc END"""),
-    f"""kq_xxh_bytes(h, n, acc) AS list_reduce(range(n % 4), lambda xb_h, xb_k: kq_mul64(kq_rotl64(
-        xor(xb_h, kq_mul64(kq_le1(h, (n // 4) * 4 + xb_k), {_P5})), 11), {_P1}), acc)""",
+    _le_bytes(4), _le_bytes(1),
+    f"kq_xxh_stripes(w, n) AS CASE WHEN n < 32 THEN CAST({_P5} AS UBIGINT) ELSE {_STRIPES} END",
+    # the 8-byte words after the last whole stripe
+    f"""kq_xxh_words(w, n, acc) AS list_reduce(list_slice(w, (n // 32) * 4 + 1, n // 8), lambda xw_h, xw_v:
+        kq_add64(kq_mul64(kq_rotl64(xor(xw_h, kq_xxh_round(0, xw_v)), 27), {_P1}), {_P4}), acc)""",
+    "kq_xxh_half(h, n, acc) AS CASE WHEN n % 8 >= 4 THEN " + _let(
+        f"xor(acc, kq_mul64(kq_le4(h, (n // 8) * 8), {_P1}))", "xh_x",
+        f"kq_add64(kq_mul64(kq_rotl64(xh_x, 23), {_P2}), {_P3})") + " ELSE acc END",
+    f"""kq_xxh_bytes(h, n, acc) AS list_reduce(list_transform(range(n % 4), lambda xb_k: kq_le1(h, (n // 4) * 4 + xb_k)),
+        lambda xb_h, xb_v: kq_mul64(kq_rotl64(xor(xb_h, kq_mul64(xb_v, {_P5})), 11), {_P1}), acc)""",
     "kq_xxh_avalanche(x) AS " + _let("x", "xa_x", _AVALANCHE),
-    # the hash as Kusto shows it: a signed long
-    "kq_xxh64(h, n) AS " + _let(
-        "kq_xxh_avalanche(kq_xxh_bytes(h, n, kq_xxh_half(h, n, kq_xxh_words(h, n, kq_add64(kq_xxh_stripes(h, n), n)))))",
-        "xr", """CASE WHEN xr >= CAST('9223372036854775808' AS UBIGINT)
-            THEN CAST(CAST(xr AS HUGEINT) - CAST('18446744073709551616' AS HUGEINT) AS BIGINT) ELSE CAST(xr AS BIGINT) END"""),
+    "kq_xxh_hex(h, n, w) AS kq_xxh_avalanche(kq_xxh_bytes(h, n, kq_xxh_half(h, n, kq_xxh_words(w, n, "
+    "kq_add64(kq_xxh_stripes(w, n), n)))))",
+    # the hash of the bytes written as hex text, as Kusto shows it: a signed long
+    "kq_xxh64(hex_bytes) AS " + _let(
+        "{'h': hex_bytes, 'n': length(hex_bytes) // 2}", "xr_in",
+        _let("kq_xxh_hex(xr_in['h'], xr_in['n'], list_transform(list_transform(range(xr_in['n'] // 8), "
+             "lambda xr_i: CAST('0x' || substr(xr_in['h'], xr_i * 16 + 1, 16) AS UBIGINT)), lambda xr_x: "
+             + " | ".join(f"(((xr_x >> {8 * k}) & 255) << {8 * (7 - k)})" for k in range(8)) + "))",
+             "xr", """CASE WHEN xr >= CAST('9223372036854775808' AS UBIGINT)
+            THEN CAST(CAST(xr AS HUGEINT) - CAST('18446744073709551616' AS HUGEINT) AS BIGINT) ELSE CAST(xr AS BIGINT) END""")),
 )
 
 MACROS: tuple[str, ...] = (*_NUMBER_TEXT, _URL_ENCODE, _WINDOW, _INDEXOF_FROM, _BLOB_BYTES, _GUID_HEX_LE, *_IPV4, *_IPV6, *_XXH64)

@@ -1,0 +1,98 @@
+"""Assorted scalar functions: dynamic_to_json, array_repeat, percentrank_tdigest and assert."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import KqlTypeError
+from ..sql.quote import quote_string
+from . import convert
+from .registry import Arg, scalar
+from .sketches import _EXACT_TDIGEST, _SKETCHED
+
+# ---------------------------------------------------------------- dynamic_to_json
+
+# Bags and arrays nested deeper than this keep the key order they were written in. DuckDB binds a
+# lambda's body several times, so each level of nested lambdas costs about four times the one
+# above it: 4 levels bind in under 0.1 s, 7 take seconds.
+_CANONICAL_DEPTH = 4
+_PARTIAL = f"property bags nested deeper than {_CANONICAL_DEPTH} levels keep their own key order"
+
+
+def _canonical(x: str, depth: int) -> str:
+    """The canonical JSON text of JSON value x: bags' keys sorted (ordinal), no spaces."""
+    if depth == 0:
+        return f"COALESCE(CAST({x} AS VARCHAR), 'null')"  # a bag's null value leaves the MAP cast as SQL NULL
+    v = f"v{depth}"
+    entries = (f"CASE json_type({x}) WHEN 'OBJECT' THEN list_transform(list_sort(map_entries(CAST({x} AS MAP(VARCHAR, JSON)))), "
+               f"lambda e: {{'k': CAST(to_json(e.key) AS VARCHAR) || ':', 'v': e.value}}) "
+               f"ELSE list_transform(CAST({x} AS JSON[]), lambda e: {{'k': '', 'v': e}}) END")
+    inner = f"array_to_string(list_transform({entries}, lambda {v}: {v}.k || {_canonical(f'{v}.v', depth - 1)}), ',')"
+    # `inner` once, not once per container kind: the text would double at every level
+    is_bag = f"json_type({x}) = 'OBJECT'"
+    return (f"CASE WHEN json_type({x}) IN ('OBJECT', 'ARRAY') THEN (CASE WHEN {is_bag} THEN '{{' ELSE '[' END) || {inner} "
+            f"|| (CASE WHEN {is_bag} THEN '}}' ELSE ']' END) ELSE COALESCE(CAST({x} AS VARCHAR), 'null') END")
+
+
+def _dynamic_to_json(a: Sequence[Arg]) -> str:
+    x = a[0]
+    if x.type != "dynamic":  # the page: a scalar of another type gives tostring() of it
+        return convert.to_string(x.sql, x.type)
+    return f"COALESCE(CASE WHEN json_type({x.sql}) <> 'NULL' THEN {_canonical(x.sql, _CANONICAL_DEPTH)} END, '')"
+
+
+scalar("dynamic_to_json", "any", "string", _dynamic_to_json, notes=_PARTIAL)
+
+# ---------------------------------------------------------------- array_repeat
+
+
+def _array_repeat(a: Sequence[Arg]) -> str:
+    # the first `count` elements of the array written out again and again; null for a negative count
+    array, count = a[0].sql, f"CAST({a[1].sql} AS BIGINT)"
+    items = f"CAST({array} AS JSON[])"
+    n = f"json_array_length({array})"
+    cycled = f"list_transform(range({count}), lambda i: {items}[CAST(i % {n} + 1 AS BIGINT)])"
+    return (f"CASE WHEN json_type({array}) <> 'ARRAY' OR {count} < 0 THEN NULL "
+            f"WHEN {count} = 0 OR {n} = 0 THEN CAST('[]' AS JSON) "
+            f"ELSE CAST(to_json({cycled}) AS JSON) END")
+
+
+scalar("array_repeat", "dynamic integer", "dynamic", _array_repeat)
+
+# ---------------------------------------------------------------- percentrank_tdigest
+
+
+def _percentrank_type(types: Sequence[str]) -> str:
+    if types[1] not in _SKETCHED:
+        raise KqlTypeError(f"percentrank_tdigest() ranks a number, timespan or datetime, not {types[1]}")
+    return "real"
+
+
+def _percentrank(a: Sequence[Arg]) -> str:
+    # the inverse of percentile_tdigest's nearest rank: the share of the values at or below `value`
+    sketch, value = a[0].sql, a[1].sql
+    if a[1].type == "datetime":
+        values = f"list_transform(CAST({sketch} AS JSON[]), lambda e: TRY_CAST(json_extract_string(e, '$') AS TIMESTAMP))"
+    else:
+        values = f"TRY_CAST({sketch} AS DOUBLE[])"
+    return (f"CASE WHEN json_type({sketch}) = 'ARRAY' AND json_array_length({sketch}) > 0 THEN "
+            f"100.0 * len(list_filter({values}, lambda e: e <= {value})) / json_array_length({sketch}) END")
+
+
+scalar("percentrank_tdigest", "dynamic any", _percentrank_type, _percentrank, notes=_EXACT_TDIGEST)
+
+# ---------------------------------------------------------------- assert
+
+
+def _assert(a: Sequence[Arg]) -> str:
+    condition, message = a
+    if not isinstance(message.value, str):
+        raise KqlTypeError("the message of assert() must be a string literal")
+    text = f"assert() has failed with message: '{message.value}'"
+    # Kusto fails the query while analysing it; here DuckDB's error() fails it as it runs, and
+    # the engine reports that as a KqlRuntimeError
+    # only false fails: a null condition (a dynamic that is no bool) stays null
+    return f"CASE WHEN NOT ({condition.sql}) THEN error({quote_string(text)}) ELSE {condition.sql} END"
+
+
+scalar("assert", "bool const", "bool", _assert)
