@@ -25,9 +25,10 @@ def _canonical(x: str, depth: int) -> str:
         return f"COALESCE(CAST({x} AS VARCHAR), 'null')"  # a bag's null value leaves the MAP cast as SQL NULL
     v = f"v{depth}"
     entries = (f"CASE json_type({x}) WHEN 'OBJECT' THEN list_transform(list_sort(map_entries(CAST({x} AS MAP(VARCHAR, JSON)))), "
-               f"lambda e: {{'k': CAST(to_json(e.key) AS VARCHAR) || ':', 'v': e.value}}) "
+               f"lambda e: {{'k': CAST(to_json(e['key']) AS VARCHAR) || ':', 'v': e['value']}}) "
                f"ELSE list_transform(CAST({x} AS JSON[]), lambda e: {{'k': '', 'v': e}}) END")
-    inner = f"array_to_string(list_transform({entries}, lambda {v}: {v}.k || {_canonical(f'{v}.v', depth - 1)}), ',')"
+    member = _canonical(v + "['v']", depth - 1)
+    inner = f"array_to_string(list_transform({entries}, lambda {v}: {v}['k'] || {member}), ',')"
     # `inner` once, not once per container kind: the text would double at every level
     is_bag = f"json_type({x}) = 'OBJECT'"
     return (f"CASE WHEN json_type({x}) IN ('OBJECT', 'ARRAY') THEN (CASE WHEN {is_bag} THEN '{{' ELSE '[' END) || {inner} "

@@ -135,7 +135,7 @@ def _parse_url(a: Sequence[Arg]) -> str:
               ("Username", "p.user"), ("Password", "p.password")]
     text = " || ',' || ".join(f"'\"{k}\":' || to_json({v})" for k, v in fields)
     obj = (f"'{{' || {text} || ',\"Query Parameters\":' || {_query_object('p.query')} "
-           f"|| ',\"Fragment\":' || to_json(p.fragment) || '}}'")
+           f"|| ',\"Fragment\":' || to_json(p['fragment']) || '}}'")
     return f"(SELECT CAST({obj} AS JSON) FROM (SELECT {parts} AS p))"
 
 
@@ -233,15 +233,15 @@ def _replace_strings(a: Sequence[Arg]) -> str:
     # left-to-right occurrences that overlap nothing claimed before. A claimed match whose rewrite
     # is not a string keeps its text.
     match = "STRUCT(s BIGINT, e BIGINT, r VARCHAR)"
-    claim = ("lambda st, p: CASE WHEN p >= st.nxt AND substring(t, p, length(lk[k])) = lk[k] "
-             "AND len(list_filter(st.ms, lambda m: m.s < p + length(lk[k]) AND p < m.e)) = 0 "
-             "THEN {'nxt': p + length(lk[k]), 'ms': list_append(st.ms, {'s': p, 'e': p + length(lk[k]), 'r': rw[k]})} "
+    claim = ("lambda st, p: CASE WHEN p >= st['nxt'] AND substring(t, p, length(lk[k])) = lk[k] "
+             "AND len(list_filter(st['ms'], lambda m: m['s'] < p + length(lk[k]) AND p < m['e'])) = 0 "
+             "THEN {'nxt': p + length(lk[k]), 'ms': list_append(st['ms'], {'s': p, 'e': p + length(lk[k]), 'r': rw[k]})} "
              "ELSE st END")
     per_lookup = (f"lambda acc, k: CASE WHEN lk[k] IS NULL OR lk[k] = '' THEN acc ELSE "
                   f"list_reduce(range(1, length(t) + 1), {claim}, {{'nxt': 1, 'ms': acc}}).ms END")
     claimed = f"list_sort(list_reduce(range(1, len(lk) + 1), {per_lookup}, CAST([] AS {match}[])))"
-    splice = ("lambda st, m: {'pos': m.e, 'out': st.out || substring(t, st.pos, m.s - st.pos) "
-              "|| COALESCE(m.r, substring(t, m.s, m.e - m.s))}")
+    splice = ("lambda st, m: {'pos': m['e'], 'out': st['out'] || substring(t, st['pos'], m['s'] - st['pos']) "
+              "|| COALESCE(m['r'], substring(t, m['s'], m['e'] - m['s']))}")
     spliced = f"list_reduce({claimed}, {splice}, {{'pos': CAST(1 AS BIGINT), 'out': ''}})"
     return (f"(SELECT sp.out || substring(t, sp.pos) FROM (SELECT {spliced} AS sp, t FROM "
             f"(SELECT {a[0].sql} AS t, {_string_items(a[1].sql)} AS lk, {_string_items(a[2].sql)} AS rw)))")
@@ -262,31 +262,33 @@ scalar("replace_strings", "string dynamic dynamic", "string", _replace_strings)
 
 _STATE_FIELDS = ("args", "cur", "st", "q", "b", "run", "first", "fq")
 _BLANK = "(c = ' ' OR c = chr(9))"
+_APPEND_C = "s['cur'] || c"  # the current argument with this character added
+_NEXT_Q = "s['q'] + 1"
 
 
 def _state(**changes: str) -> str:
-    return "{" + ", ".join(f"'{f}': {changes.get(f, 's.' + f)}" for f in _STATE_FIELDS) + "}"
+    return "{" + ", ".join(f"'{f}': " + changes.get(f, "s['" + f + "']") for f in _STATE_FIELDS) + "}"
 
 
 def _command_line_step() -> str:
-    q0 = "(CASE WHEN s.run AND s.q = 2 THEN 0 ELSE s.q END)"  # a run of quotes that ended on two closes quoting
-    end_name = _state(args="list_append(s.args, s.cur)", cur="''", st="false", first="false")
-    close_run = _state(cur="s.cur || '\"'", q="0")  # the third quote in a run: a literal quote, quoting closed
+    q0 = "(CASE WHEN s['run'] AND s['q'] = 2 THEN 0 ELSE s['q'] END)"  # a run of quotes that ended on two closes quoting
+    end_name = _state(args="list_append(s['args'], s['cur'])", cur="''", st="false", first="false")
+    close_run = _state(cur="s['cur'] || '\"'", q="0")  # the third quote in a run: a literal quote, quoting closed
     branches = [
-        ("s.first AND NOT s.st AND c = '\"'", _state(st="true", fq="true")),
-        ("s.first AND s.fq", f"CASE WHEN c = '\"' THEN {end_name} ELSE {_state(cur='s.cur || c')} END"),
-        ("s.first", f"CASE WHEN {_BLANK} THEN {end_name} ELSE {_state(cur='s.cur || c', st='true')} END"),
-        ("s.run AND c = '\"'", f"CASE WHEN s.q + 1 = 3 THEN {close_run} "
-                               f"ELSE {_state(q='s.q + 1')} END"),
-        (f"{_BLANK} AND {q0} = 0", _state(args="CASE WHEN s.st THEN list_append(s.args, s.cur) ELSE s.args END",
+        ("s['first'] AND NOT s['st'] AND c = '\"'", _state(st="true", fq="true")),
+        ("s['first'] AND s['fq']", f"CASE WHEN c = '\"' THEN {end_name} ELSE {_state(cur=_APPEND_C)} END"),
+        ("s['first']", f"CASE WHEN {_BLANK} THEN {end_name} ELSE {_state(cur=_APPEND_C, st='true')} END"),
+        ("s['run'] AND c = '\"'", f"CASE WHEN s['q'] + 1 = 3 THEN {close_run} "
+                               f"ELSE {_state(q=_NEXT_Q)} END"),
+        (f"{_BLANK} AND {q0} = 0", _state(args="CASE WHEN s['st'] THEN list_append(s['args'], s['cur']) ELSE s['args'] END",
                                           cur="''", st="false", q="0", b="0", run="false")),
-        ("c = '\\'", _state(cur="s.cur || c", b="s.b + 1", st="true", q=q0, run="false")),
-        ("c = '\"' AND s.b % 2 = 0", _state(cur="left(s.cur, length(s.cur) - s.b // 2)", q="s.q + 1", b="0",
+        ("c = '\\'", _state(cur="s['cur'] || c", b="s['b'] + 1", st="true", q=q0, run="false")),
+        ("c = '\"' AND s['b'] % 2 = 0", _state(cur="left(s['cur'], length(s['cur']) - s['b'] // 2)", q="s['q'] + 1", b="0",
                                             run="true", st="true")),
-        ("c = '\"'", _state(cur="left(s.cur, length(s.cur) - s.b // 2 - 1) || '\"'", b="0", run="true", st="true")),
+        ("c = '\"'", _state(cur="left(s['cur'], length(s['cur']) - s['b'] // 2 - 1) || '\"'", b="0", run="true", st="true")),
     ]
     cases = " ".join(f"WHEN {cond} THEN {value}" for cond, value in branches)
-    return f"lambda s, c: CASE {cases} ELSE {_state(cur='s.cur || c', b='0', st='true', q=q0, run='false')} END"
+    return f"lambda s, c: CASE {cases} ELSE {_state(cur=_APPEND_C, b='0', st='true', q=q0, run='false')} END"
 
 
 def _parse_command_line(a: Sequence[Arg]) -> str:

@@ -141,9 +141,9 @@ def _session_final(a: Sequence[str], h: Sequence[str], row: str, t: str) -> str:
     step_first = f"to_microseconds(CAST(({first}) // 10 AS BIGINT))"
     step_next = f"to_microseconds(CAST(({neighbors}) // 10 AS BIGINT))"
     items = f"list({{'s': {value}, 'p': {value}, 'r': COALESCE({restart}, false)}}) OVER {_in_segment(h[0], row)}"
-    starts = (f"CASE WHEN e.r OR acc.s IS NULL OR e.p IS NULL OR e.p >= acc.s + {step_first} "
-              f"OR e.p >= acc.p + {step_next} THEN e.p ELSE acc.s END")
-    return f"list_reduce({items}, lambda acc, e: {{'s': {starts}, 'p': e.p, 'r': e.r}}).s"
+    starts = (f"CASE WHEN e['r'] OR acc['s'] IS NULL OR e['p'] IS NULL OR e['p'] >= acc['s'] + {step_first} "
+              f"OR e['p'] >= acc['p'] + {step_next} THEN e['p'] ELSE acc['s'] END")
+    return f"list_reduce({items}, lambda acc, e: {{'s': {starts}, 'p': e['p'], 'r': e['r']}}).s"
 
 
 window("row_window_session", "datetime timespan timespan bool?", "datetime", lambda a, **_: "",
