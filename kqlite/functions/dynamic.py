@@ -194,9 +194,17 @@ def _repeat(a: Sequence[Arg]) -> str:
 
 
 scalar("repeat", "any integer", "dynamic", _repeat)
-scalar("strcat_array", "dynamic string", "string",
-       lambda a: f"COALESCE(array_to_string(list_transform({_items(a[0].sql)}, "
-                 f"lambda e: COALESCE(json_extract_string(e, '$'), '')), {a[1].sql}), '')")
+def _strcat_array(a: Sequence[Arg]) -> str:
+    texts = f"list_transform({_items(a[0].sql)}, lambda e: COALESCE(json_extract_string(e, '$'), ''))"
+    if a[1].is_const:
+        return f"COALESCE(array_to_string({texts}, {a[1].sql}), '')"
+    # DuckDB's array_to_string takes a constant separator only
+    joined = ("CASE WHEN len(kq_join['l']) = 0 THEN '' ELSE "
+              "list_reduce(kq_join['l'], lambda kq_a, kq_b: kq_a || kq_join['s'] || kq_b) END")
+    return f"COALESCE(list_transform([{{'l': {texts}, 's': {a[1].sql}}}], lambda kq_join: {joined})[1], '')"
+
+
+scalar("strcat_array", "dynamic string", "string", _strcat_array)
 
 # ---------------------------------------------------------------- sets
 

@@ -13,14 +13,21 @@ from collections.abc import Sequence
 from ..errors import KqlUnsupportedError
 from .registry import DOCS, Arg, scalar
 
+
+def _once(body: str):
+    """A builder for `body` over the argument as `kq_once`, evaluated once. DuckDB refuses try() around
+    a subquery or a volatile function (url_decode(new_guid())); a lambda's parameter is neither."""
+    return lambda a: f"list_transform([{a[0].sql}], lambda kq_once: {body})[1]"
+
+
 # ---------------------------------------------------------------- base64
 
 scalar("base64_encode_tostring", "string", "string", "to_base64(encode({0}))", aliases=("base64_encodestring",))
 # text that is not base64, or whose bytes are not UTF-8, decodes to the empty string
-scalar("base64_decode_tostring", "string", "string", "COALESCE(try(decode(from_base64({0}))), '')",
+scalar("base64_decode_tostring", "string", "string", _once("COALESCE(try(decode(from_base64(kq_once))), '')"),
        aliases=("base64_decodestring",))
 scalar("base64_decode_toarray", "string", "dynamic",
-       "CAST(to_json(kq_blob_bytes(try(from_base64({0})))) AS JSON)")
+       _once("CAST(to_json(kq_blob_bytes(try(from_base64(kq_once)))) AS JSON)"))
 
 
 def _encode_fromarray(a: Sequence[Arg]) -> str:
@@ -35,8 +42,8 @@ scalar("base64_encode_fromarray", "dynamic", "string", _encode_fromarray,
 scalar("base64_encode_fromguid", "guid", "string",
        "to_base64(unhex(kq_guid_hex_le(replace(CAST({0} AS VARCHAR), '-', ''))))")
 scalar("base64_decode_toguid", "string", "guid",
-       "(SELECT CASE WHEN octet_length(b) = 16 THEN CAST(kq_guid_hex_le(lower(hex(b))) AS UUID) END "
-       "FROM (SELECT try(from_base64({0})) AS b))",
+       _once("list_transform([try(from_base64(kq_once))], lambda kq_b: CASE WHEN octet_length(kq_b) = 16 "
+             "THEN CAST(kq_guid_hex_le(lower(hex(kq_b))) AS UUID) END)[1]"),
        notes="bytes in .NET Guid order (first three fields little-endian), the inverse of base64_encode_fromguid; "
              "the docs page prints 754c for the third group of its example where .NET gives 4c75")
 
@@ -45,7 +52,7 @@ scalar("base64_decode_toguid", "string", "guid",
 scalar("url_encode", "string", "string", "kq_url_encode({0}, '+')")
 scalar("url_encode_component", "string", "string", "kq_url_encode({0}, '%20')")
 # '+' is a space (form encoding); an escape that does not decode to UTF-8 leaves the text as it is
-scalar("url_decode", "string", "string", "COALESCE(try(url_decode(replace({0}, '+', ' '))), {0})")
+scalar("url_decode", "string", "string", _once("COALESCE(try(url_decode(replace(kq_once, '+', ' '))), kq_once)"))
 
 # ---------------------------------------------------------------- code points and bytes
 

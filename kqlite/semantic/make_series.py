@@ -15,7 +15,8 @@ from ..syntax import ast as A
 from . import naming
 from .expressions import Scope
 from .operators import coerce
-from .plan import BCall, BExpr, BLit, BSql, Col, MakeSeriesRel, Rel
+from .plan import BCall, BExpr, BLit, Col, MakeSeriesRel, Rel
+from .summarize import group_keys
 
 if TYPE_CHECKING:
     from .binder import Binder, Env
@@ -35,17 +36,7 @@ def make_series(binder: Binder, op: A.MakeSeries, rel: Rel, env: Env) -> Rel:
     used: set[str] = set()
     counter = [0]
 
-    key_cols: list[Col] = []
-    key_exprs: list[BExpr] = []
-    for item in op.by:
-        value = binder.exprs.bind(item.expr, row_scope)
-        if value.type == "dynamic":
-            value = BSql("dynamic", lambda s: f"CAST(CAST({s} AS VARCHAR) AS JSON)", (value,))
-        name = item.names[0] if item.names else naming.derive(item.expr) or naming.next_column(used, counter)
-        name = naming.unique(name, used)
-        used.add(name)
-        key_cols.append(Col(name, value.type))
-        key_exprs.append(value)
+    key_cols, key_exprs = group_keys(binder, op.by, row_scope, used, counter)
 
     agg_cols: list[Col] = []
     agg_exprs: list[BExpr] = []

@@ -20,6 +20,7 @@ from .plan import Aggregate, BCall, BCol, BExpr, BLit, BSql, Col, Rel
 
 if TYPE_CHECKING:
     from .binder import Binder, Env
+    from .expressions import Scope
 
 
 def count_rows(rel: Rel) -> Rel:
@@ -35,15 +36,12 @@ def _contains_aggregate(e: BExpr) -> bool:
     return any(_contains_aggregate(a) for a in getattr(e, "args", ()) if isinstance(a, BExpr))
 
 
-def summarize(binder: Binder, aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ...], rel: Rel, env: Env,
-              span: Span) -> Rel:
-    row_scope = binder.scope_of(rel, env, windows=False)
-    if by and len(aggs) == 1 and isinstance(aggs[0].expr, A.Call) and _picks_a_row(aggs[0].expr):
-        return _row_per_group(binder, aggs[0], by, rel, env)
-    agg_scope = binder.scope_of(rel, env, aggregates=True, windows=False)
-    used: set[str] = set()
-    counter = [0]
-    key_cols, key_exprs = [], []
+def group_keys(binder: Binder, by: tuple[A.Assign, ...], row_scope: Scope, used: set[str], counter: list[int]
+               ) -> tuple[list[Col], list[BExpr]]:
+    """The `by` columns of summarize and make-series: names (Kusto's, made unique in `used`) and values.
+    A dynamic key groups by its text, since DuckDB cannot group JSON values structurally."""
+    key_cols: list[Col] = []
+    key_exprs: list[BExpr] = []
     for item in by:
         value = binder.exprs.bind(item.expr, row_scope)
         if value.type == "dynamic":
@@ -53,6 +51,18 @@ def summarize(binder: Binder, aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ..
         used.add(name)
         key_cols.append(Col(name, value.type))
         key_exprs.append(value)
+    return key_cols, key_exprs
+
+
+def summarize(binder: Binder, aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ...], rel: Rel, env: Env,
+              span: Span) -> Rel:
+    row_scope = binder.scope_of(rel, env, windows=False)
+    if by and len(aggs) == 1 and isinstance(aggs[0].expr, A.Call) and _picks_a_row(aggs[0].expr):
+        return _row_per_group(binder, aggs[0], by, rel, env)
+    agg_scope = binder.scope_of(rel, env, aggregates=True, windows=False)
+    used: set[str] = set()
+    counter = [0]
+    key_cols, key_exprs = group_keys(binder, by, row_scope, used, counter)
 
     agg_cols: list[Col] = []
     agg_exprs: list[BExpr] = []
