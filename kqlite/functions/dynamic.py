@@ -430,8 +430,8 @@ def _bag_remove_keys(a: Sequence[Arg]) -> str:
             names = _json_path(Arg(quote_string(str(k)), "string", str(k), True), "bag_remove_keys")
             paths.append(names if names is not None else [str(k)])
     if not paths or not keys.is_const:
-        names = f"list_transform({_items(keys.sql)}, lambda k: json_extract_string(k, '$'))"
-        kept = f"list_filter({_entries(bag)}, lambda e: NOT list_contains({names}, e['k']))"
+        key_names = f"list_transform({_items(keys.sql)}, lambda k: json_extract_string(k, '$'))"
+        kept = f"list_filter({_entries(bag)}, lambda e: NOT list_contains({key_names}, e['k']))"
         return f"CASE WHEN {_is_bag(bag)} THEN {_bag_from(kept)} END"
     out = bag
     for names in paths:

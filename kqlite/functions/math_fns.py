@@ -127,7 +127,7 @@ def _bin(a: Sequence[Arg]) -> str:
         checked = _bin([x, Arg(size.sql, size.type, 1, True)])
         return f"CASE WHEN ({size.sql}) > 0 THEN {checked} END"
     if x.type == "datetime":
-        unit = _TRUNC_UNITS.get(size.value) if size.is_const else None
+        unit = _TRUNC_UNITS.get(size.value) if size.is_const and isinstance(size.value, int) else None
         if unit:  # whole units: date_trunc is DuckDB's fastest path and agrees with Kusto's bins
             return f"date_trunc('{unit}', {x.sql})"
         return f"kq_bin_datetime({x.sql}, CAST(({size.sql}) // 10 AS BIGINT))"

@@ -147,7 +147,7 @@ class Binder:
                 continue
             elif isinstance(stmt, A.QueryStatement):
                 self.render = None
-                self.forked: list[tuple[str | None, Rel]] = []
+                self.forked = []
                 rel = self.tabular(stmt.body, env)
                 if self.forked and rel is not self.forked[0][1]:
                     ops = getattr(stmt.body, "ops", ())

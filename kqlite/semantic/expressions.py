@@ -270,7 +270,8 @@ class ExpressionBinder:
             if typed_at is not None and len(args) == typed_at + 1:
                 from ..types import normalize
 
-                rtype = normalize(str(args[typed_at].value)) if isinstance(args[typed_at], BLit) else None
+                typed = args[typed_at]
+                rtype = normalize(str(typed.value)) if isinstance(typed, BLit) else None
                 if rtype is None:
                     raise KqlTypeError(f"argument {typed_at + 1} of {fn.name}() is a type: typeof(long), "
                                        "typeof(datetime) ...", node.args[typed_at].span, code="KQ311")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import KqlNameError, KqlSyntaxError, KqlTypeError, KqlUnsupportedError, Span, did_you_mean
@@ -53,7 +54,7 @@ PER_VALUE_PARTITIONS = 1000  # native/shuffle subqueries that cannot run per gro
 PARTITION_DOCS = "https://learn.microsoft.com/kusto/query/partition-operator"
 
 
-def row_number(partition: list[BExpr], order: list[OrderKey]) -> BSql:
+def row_number(partition: Sequence[BExpr], order: Sequence[OrderKey]) -> BSql:
     """row_number() OVER (PARTITION BY ... ORDER BY ...), numbering from 1."""
     n = len(partition)
 
@@ -186,7 +187,7 @@ class MoreOps:
             return self._first_per_group(rel, group, sort_keys, count, ordered), visible, keys
         raise KqlUnsupportedError(f"'{_operator_word(op)}' is not supported here", op.span)
 
-    def _first_per_group(self, rel: Rel, group: list[BExpr], order: list[OrderKey], count: BExpr,
+    def _first_per_group(self, rel: Rel, group: Sequence[BExpr], order: list[OrderKey], count: BExpr,
                          out_order: tuple[OrderKey, ...] | None) -> Rel:
         """The first `count` rows of each group in the given order (take / top within groups)."""
         numbered = _extend(rel, "__kq_rank", row_number(group, order), order=None)
@@ -272,7 +273,7 @@ class MoreOps:
         for value in values:
             local = _Env(env)
             if keys:
-                test = (BSql("bool", lambda c: f"({c} IS NULL)", (BCol(col.type, col.name),)) if value.value is None
+                test: BExpr = (BSql("bool", lambda c: f"({c} IS NULL)", (BCol(col.type, col.name),)) if value.value is None
                         else BSql("bool", lambda c, v: f"({c} = {v})", (BCol(col.type, col.name), value)))
             else:
                 test = BLit("bool", False)  # no rows: bind once for the schema
@@ -282,7 +283,7 @@ class MoreOps:
                 parts.append(b.tabular(op.body, local))
             else:
                 assert isinstance(op.body, A.Pipe)
-                out = subtable
+                out: Rel = subtable
                 for inner in op.body.ops:
                     out = b.ops.apply(inner, out, local)
                 parts.append(out)
@@ -462,7 +463,7 @@ class MoreOps:
         by = tuple(A.Assign(lv.span, (n,), _name(lv.span, n)) for n in parent_names)
         agg = A.Assign(lv.by.span, (f"__kq_a{i}",), lv.by.expr)
         others = summarize(b, (agg,), by, rest, env, lv.span)
-        items = {c.name: BCol(c.type, c.name) for c in others.columns}
+        items: dict[str, BExpr] = {c.name: BCol(c.type, c.name) for c in others.columns}
         items[f"__kq_p{i}"] = BLit("string", "others")  # real paths are JSON objects: no clash
         items[f"__kq_v{i}"] = other
         cols = tuple(top.col(n) for n in top.column_names())

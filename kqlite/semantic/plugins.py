@@ -170,8 +170,8 @@ def bag_unpack(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
     cols = list(kept) + [col for _, col in slots]
     items: list[BExpr] = [BCol(c.type, c.name) for c in kept]
     for key, col in slots:
-        value: BExpr = BPath("dynamic", bag, (key,))
-        items.append(value if col.type == "dynamic" else coerce(value, col.type))
+        member: BExpr = BPath("dynamic", bag, (key,))
+        items.append(member if col.type == "dynamic" else coerce(member, col.type))
     return Projection(tuple(cols), input=rel, items=tuple(items), order=None)
 
 
@@ -222,8 +222,8 @@ def pivot(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
         if not isinstance(r, A.Name) or rel.column(r.name) is None:
             raise KqlNameError("pivot: the columns to keep must be columns of the input", r.span,
                                did_you_mean(getattr(r, "name", ""), rel.column_names(), "columns"), code="KQ201")
-    used = {n.name for n in _names_in(agg)} | {pivot_name.name}
-    group = [r.name for r in rest] if rest else [c for c in rel.column_names() if c not in used]
+    used = {getattr(n, "name", "") for n in _names_in(agg)} | {pivot_name.name}
+    group = [r.name for r in rest if isinstance(r, A.Name)] if rest else [c for c in rel.column_names() if c not in used]
     pcol = rel.col(pivot_name.name)
     schema = _schema(op)
     if schema is not None:

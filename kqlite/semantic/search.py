@@ -222,8 +222,8 @@ def find(b: Binder, op: A.Find, rel: Rel, env: Env) -> Rel:
             src = table.column(c.name)
             if src is None and c.name not in types:  # a type-split column: name_type
                 base, _, t = c.name.rpartition("_")
-                found = table.column(base)
-                src = found if found is not None and found.type == t else None
+                base_col = table.column(base)
+                src = base_col if base_col is not None and base_col.type == t else None
             if src is None:
                 items.append(BLit(c.type, None))
                 continue

@@ -208,6 +208,7 @@ def _make_series(op: A.MakeSeries, params: str) -> str:
     aggs = ", ".join(assign(a.item) + (f" default = {expr(a.default)}" if a.default is not None else "")
                      for a in op.aggregates)
     if op.in_range:
+        assert op.start is not None and op.end is not None
         axis = f"in range({expr(op.start)}, {expr(op.end)}, {expr(op.step)})"
     else:
         bounds = (f"from {expr(op.start)} " if op.start is not None else "") + (
