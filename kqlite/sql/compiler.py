@@ -12,6 +12,7 @@ import re
 from ..functions.registry import Arg
 from ..semantic import plan as P
 from ..types import SQL_TYPE
+from .macros import subquery_macros
 from .quote import quote_ident, quote_literal, quote_string
 
 # SQL that is one literal: a string, a number, TRUE / FALSE / NULL (a constant function's SQL can be one)
@@ -55,9 +56,22 @@ class SqlCompiler:
         """What a function's SQL builder sees of one argument."""
         if isinstance(e, P.BCall):
             inner = tuple(self.arg(a, over) for a in e.args)
-            sql = e.fn.build(list(inner), now_sql=self.now_sql, over=over)
-            return Arg(sql, e.type, call=(e.fn.name, inner))
+            return Arg(self.call(e, inner, over), e.type, call=(e.fn.name, inner))
         return Arg(self.expr(e, over), e.type, e.value if isinstance(e, P.BLit) else None, isinstance(e, P.BLit))
+
+    def call(self, e: P.BCall, args: tuple[Arg, ...], over: str) -> str:
+        """A registry function's SQL. Many builders put their arguments inside SQL lambdas, where DuckDB
+        refuses a subquery (parse_path(), parse_url() compile to one): an argument holding one is
+        evaluated once, outside, as a field of the struct the lambda `kq_args` gets."""
+        held = [i for i, a in enumerate(args) if e.fn.kind == "scalar" and not a.is_const and _has_subquery(a.sql)]
+        if not held:
+            return e.fn.build(list(args), now_sql=self.now_sql, over=over)
+        inner = [Arg(f"kq_args['a{i}']", a.type, call=a.call) if i in held else a for i, a in enumerate(args)]
+        body = e.fn.build(inner, now_sql=self.now_sql, over=over)
+        if _has_subquery(body):  # the builder's own subquery would then sit in the lambda
+            return e.fn.build(list(args), now_sql=self.now_sql, over=over)
+        fields = ", ".join(f"'a{i}': {args[i].sql}" for i in held)
+        return f"list_transform([{{{fields}}}], lambda kq_args: {body})[1]"
 
     def expr(self, e: P.BExpr, over: str = "") -> str:
         if isinstance(e, P.BLit):
@@ -66,7 +80,7 @@ class SqlCompiler:
             col = quote_ident(e.name)
             return f"{e.qualifier[0]}.{col}" if e.qualifier else col
         if isinstance(e, P.BCall):
-            return e.fn.build([self.arg(a, over) for a in e.args], now_sql=self.now_sql, over=over)
+            return self.call(e, tuple(self.arg(a, over) for a in e.args), over)
         if isinstance(e, P.BSql):
             return e.build(*[self.expr(a, over) for a in e.args])
         if isinstance(e, P.BPath):
@@ -281,3 +295,10 @@ def _json_key(key: str) -> str:
 def compile_query(rel: P.Rel, now: dt.datetime) -> str:
     return SqlCompiler(now).compile(rel)
 
+
+
+_SUBQUERY_MACROS = re.compile(r"\(SELECT |\b(?:" + "|".join(sorted(subquery_macros())) + r")\(")
+
+
+def _has_subquery(sql: str) -> bool:
+    return _SUBQUERY_MACROS.search(sql) is not None

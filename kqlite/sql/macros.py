@@ -121,3 +121,20 @@ def install(execute) -> None:
 
     for body in (*MACROS, *TEXT_MACROS):
         execute(f"CREATE OR REPLACE TEMP MACRO {body}")
+
+
+def subquery_macros() -> frozenset[str]:
+    """Names of the macros whose expansion holds a subquery (directly or through another macro):
+    DuckDB refuses them inside a SQL lambda."""
+    import re
+
+    from .text_macros import MACROS as TEXT_MACROS
+
+    bodies = {m.split("(", 1)[0].strip(): m for m in (*MACROS, *TEXT_MACROS)}
+    found = {name for name, body in bodies.items() if "SELECT" in body}
+    while True:
+        more = {name for name, body in bodies.items() if name not in found
+                and any(re.search(rf"\b{f}\(", body) for f in found)}
+        if not more:
+            return frozenset(found)
+        found |= more
