@@ -1,4 +1,4 @@
-"""Assorted scalar functions: dynamic_to_json, array_repeat, percentrank_tdigest and assert."""
+"""Assorted scalar functions: dynamic_to_json, array_repeat and assert (percentrank_tdigest is in sketches.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from ..errors import KqlTypeError
 from ..sql.quote import quote_string
 from . import convert
 from .registry import Arg, scalar
-from .sketches import _EXACT_TDIGEST, _SKETCHED
 
 # ---------------------------------------------------------------- dynamic_to_json
 
@@ -59,28 +58,6 @@ def _array_repeat(a: Sequence[Arg]) -> str:
 
 
 scalar("array_repeat", "dynamic integer", "dynamic", _array_repeat)
-
-# ---------------------------------------------------------------- percentrank_tdigest
-
-
-def _percentrank_type(types: Sequence[str]) -> str:
-    if types[1] not in _SKETCHED:
-        raise KqlTypeError(f"percentrank_tdigest() ranks a number, timespan or datetime, not {types[1]}")
-    return "real"
-
-
-def _percentrank(a: Sequence[Arg]) -> str:
-    # the inverse of percentile_tdigest's nearest rank: the share of the values at or below `value`
-    sketch, value = a[0].sql, a[1].sql
-    if a[1].type == "datetime":
-        values = f"list_transform(CAST({sketch} AS JSON[]), lambda e: TRY_CAST(json_extract_string(e, '$') AS TIMESTAMP))"
-    else:
-        values = f"TRY_CAST({sketch} AS DOUBLE[])"
-    return (f"CASE WHEN json_type({sketch}) = 'ARRAY' AND json_array_length({sketch}) > 0 THEN "
-            f"100.0 * len(list_filter({values}, lambda e: e <= {value})) / json_array_length({sketch}) END")
-
-
-scalar("percentrank_tdigest", "dynamic any", _percentrank_type, _percentrank, notes=_EXACT_TDIGEST)
 
 # ---------------------------------------------------------------- assert
 

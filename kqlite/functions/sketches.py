@@ -110,20 +110,29 @@ scalar("percentiles_array_tdigest", "dynamic const const*", "dynamic",
        notes=_EXACT_TDIGEST)
 
 
-def _rank_type(types: Sequence[str]) -> str:
-    if types[1] not in _SKETCHED:
-        raise KqlTypeError(f"rank_tdigest() ranks a number, timespan or datetime, not {types[1]}")
-    return "long"
+def _ranked_type(fn: str, result: str):
+    def rule(types: Sequence[str]) -> str:
+        if types[1] not in _SKETCHED:
+            raise KqlTypeError(f"{fn}() ranks a number, timespan or datetime, not {types[1]}")
+        return result
+    return rule
 
 
-def _rank(a: Sequence[Arg]) -> str:
+def _at_or_below(a: Sequence[Arg]) -> str:
+    """How many of the sketch's values are at or below the value."""
     sketch, value = a[0].sql, a[1].sql
     if a[1].type == "datetime":
         values = f"list_transform(CAST({sketch} AS JSON[]), lambda e: TRY_CAST(json_extract_string(e, '$') AS TIMESTAMP))"
     else:
         values = f"TRY_CAST({sketch} AS DOUBLE[])"
-    return (f"CASE WHEN json_type({sketch}) = 'ARRAY' THEN "
-            f"CAST(len(list_filter({values}, lambda e: e <= {value})) AS BIGINT) END")
+    return f"len(list_filter({values}, lambda e: e <= {value}))"
 
 
-scalar("rank_tdigest", "dynamic any", _rank_type, _rank, notes=_EXACT_TDIGEST)
+scalar("rank_tdigest", "dynamic any", _ranked_type("rank_tdigest", "long"),
+       lambda a: f"CASE WHEN json_type({a[0].sql}) = 'ARRAY' THEN CAST({_at_or_below(a)} AS BIGINT) END",
+       notes=_EXACT_TDIGEST)
+# the inverse of percentile_tdigest's nearest rank: the share of the values at or below the value
+scalar("percentrank_tdigest", "dynamic any", _ranked_type("percentrank_tdigest", "real"),
+       lambda a: (f"CASE WHEN json_type({a[0].sql}) = 'ARRAY' AND json_array_length({a[0].sql}) > 0 THEN "
+                  f"100.0 * {_at_or_below(a)} / json_array_length({a[0].sql}) END"),
+       notes=_EXACT_TDIGEST)
