@@ -3,33 +3,8 @@ make-series form, the SQL staying one query, and make-series output drawn by `re
 
 from __future__ import annotations
 
-import pytest
-
 import kqlite
 from kqlite.charts import lines, plan
-from kqlite.syntax import ast as A
-from kqlite.syntax.formatter import format_script
-from kqlite.syntax.parser import parse
-
-FORMS = [
-    "T | make-series PriceAvg=avg(Price) default=0 on Purchase from datetime(2016-09-10) to datetime(2016-09-13) "
-    "step 1d by Supplier, Fruit",
-    "T | make-series kind=nonempty avg(metric) default=1.0 on timestamp from stime to etime step interval",
-    "T | make-series count() on t step 1h",
-    "T | make-series count() on t from ago(1d) step 1h",
-    "T | make-series count() on t to now() step 1h by k = tostring(x)",
-    "T | make-series sum(a) default=0, avg(p) default=double(null) on timestamp in range(datetime(2016-01-01), "
-    "datetime(2016-01-10), 1d) by fruit",
-    "T | make-series n=count() on t step 1h | mv-expand n to typeof(long), t to typeof(datetime)",
-    "T | extend (a, b) = series_fit_line(y), series_stats(y) | project (m) = series_stats(y)",
-]
-
-
-@pytest.mark.parametrize("query", FORMS)
-def test_make_series_round_trips_through_the_formatter(query):
-    first = parse(query)
-    text = format_script(first)
-    assert A.dump(parse(text)) == A.dump(first), text
 
 
 def test_default_keyword_stays_a_column_name_elsewhere():

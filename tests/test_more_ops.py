@@ -12,9 +12,6 @@ import pyarrow.parquet as pq
 import pytest
 
 import kqlite
-from kqlite.syntax import ast as A
-from kqlite.syntax.formatter import format_script
-from kqlite.syntax.parser import parse
 
 STORMS = """datatable(State:string, EventType:string, Damage:long)
 ["FLORIDA", "Flood", 10, "FLORIDA", "Heat", 0, "FLORIDA", "Flood", 3, "TEXAS", "Hail", 7]"""
@@ -133,31 +130,6 @@ def test_explain_shows_one_query_for_mv_apply(db):
 
 # ---------------------------------------------------------------- syntax
 
-ROUND_TRIP = [
-    "T | mv-apply with_itemindex=i x = arr to typeof(long), y = b limit 3 on (top 2 by x | summarize make_list(x))",
-    "T | top-nested 2 of State with others = 'O' by sum(x) desc, top-nested of b by Ig = max(1) asc",
-    "T | top-hitters 5 of a by b",
-    "T | facet by a, ['b c'] with (where x | take 5)",
-    "T | fork (where x) n = (take 3 | as foo)",
-    "T | partition hint.strategy=native by x (top 1 by y)",
-    "T | partition by x { U | where y == x }",
-    "T | evaluate bag_unpack(d, 'p_', columnsConflict = 'keep_source') : (*, a:long)",
-    "T | evaluate pivot(x, sum(y), z)",
-    "search in (T, U*, (V | take 1)) FirstName:'x' or 'y*' and not('z')",
-    "T | search kind=case_sensitive *",
-    "find withsource=S in (T, U) where x > 1 project a, b:long, pack_all()",
-    "find 'Hernandez' project-smart",
-    "T | scan with_match_id=m declare (s:long = 0, t:string) with (step a: x > 1 => s = a.s + x, t = 'q'; step b: b.s > 2;)",
-    "T | top-hitters 3 of tostring(x) | facet by a",
-    "externaldata (a:long, ['b c']:string) [@'c:\\\\x.csv', 'y.tsv'] with (format = 'csv', ignoreFirstRecord = true)",
-]
-
-
-@pytest.mark.parametrize("query", ROUND_TRIP)
-def test_round_trip(query):
-    first = parse(query)
-    text = format_script(first)
-    assert A.dump(parse(text)) == A.dump(first), text
 
 
 def test_grammar_builds_without_reduce_reduce_conflicts():

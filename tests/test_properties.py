@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -128,10 +129,41 @@ ROUND_TRIP_SAMPLES = [
     "T | partition hint.strategy=native by k (summarize count()) | evaluate bag_unpack(d, 'p_') : (*, a:long)",
     "search in (T, U*) c:'x*' and 'y' | fork (take 1) n = (count) ; find withsource=S where x > 1 project a, pack_all()",
     "T | scan with_match_id=m declare (s:long = 0) with (step a: x > 1 => s = a.s + x; step b output=none: true;)",
+    # make-series and tuple unpacking
+
+    "T | make-series PriceAvg=avg(Price) default=0 on Purchase from datetime(2016-09-10) to datetime(2016-09-13) "
+    "step 1d by Supplier, Fruit",
+    "T | make-series kind=nonempty avg(metric) default=1.0 on timestamp from stime to etime step interval",
+    "T | make-series count() on t step 1h",
+    "T | make-series count() on t from ago(1d) step 1h",
+    "T | make-series count() on t to now() step 1h by k = tostring(x)",
+    "T | make-series sum(a) default=0, avg(p) default=double(null) on timestamp in range(datetime(2016-01-01), "
+    "datetime(2016-01-10), 1d) by fruit",
+    "T | make-series n=count() on t step 1h | mv-expand n to typeof(long), t to typeof(datetime)",
+    "T | extend (a, b) = series_fit_line(y), series_stats(y) | project (m) = series_stats(y)",
+    # mv-apply, top-nested, partition, evaluate, search, find, scan, externaldata...
+
+    "T | mv-apply with_itemindex=i x = arr to typeof(long), y = b limit 3 on (top 2 by x | summarize make_list(x))",
+    "T | top-nested 2 of State with others = 'O' by sum(x) desc, top-nested of b by Ig = max(1) asc",
+    "T | top-hitters 5 of a by b",
+    "T | facet by a, ['b c'] with (where x | take 5)",
+    "T | fork (where x) n = (take 3 | as foo)",
+    "T | partition hint.strategy=native by x (top 1 by y)",
+    "T | partition by x { U | where y == x }",
+    "T | evaluate bag_unpack(d, 'p_', columnsConflict = 'keep_source') : (*, a:long)",
+    "T | evaluate pivot(x, sum(y), z)",
+    "search in (T, U*, (V | take 1)) FirstName:'x' or 'y*' and not('z')",
+    "T | search kind=case_sensitive *",
+    "find withsource=S in (T, U) where x > 1 project a, b:long, pack_all()",
+    "find 'Hernandez' project-smart",
+    "T | scan with_match_id=m declare (s:long = 0, t:string) with (step a: x > 1 => s = a.s + x, t = 'q'; step b: b.s > 2;)",
+    "T | top-hitters 3 of tostring(x) | facet by a",
+    "externaldata (a:long, ['b c']:string) [@'c:\\\\x.csv', 'y.tsv'] with (format = 'csv', ignoreFirstRecord = true)",
 ]
 
 
-def test_round_trip_samples():
-    for query in ROUND_TRIP_SAMPLES:
-        first = parse(query)
-        assert A.dump(parse(format_script(first))) == A.dump(first), query
+@pytest.mark.parametrize("query", ROUND_TRIP_SAMPLES)
+def test_round_trip_samples(query):
+    first = parse(query)
+    text = format_script(first)
+    assert A.dump(parse(text)) == A.dump(first), text
