@@ -37,7 +37,7 @@ from .limits import (
 from .results import KQL_TYPE_KEY, Result, to_kql_arrow
 from .semantic.binder import Binder, BoundQuery, Catalog
 from .semantic.plan import Col, Table
-from .sql import macros
+from .sql import macros, python_functions
 from .sql.compiler import compile_query
 from .sql.quote import quote_ident, quote_string
 from .syntax.ast import Script
@@ -84,6 +84,10 @@ class Database:
         except duckdb.Error:
             pass
         macros.install(self._con.execute)
+        python_functions.install(self._con)
+        # a connection holding Python functions must be closed before the interpreter exits, or
+        # DuckDB's bindings report leaked objects on stderr
+        weakref.finalize(self, self._con.close)
         self._lock = threading.RLock()
         self._pool_lock = threading.Lock()
         self._idle: list[Any] = []  # cursors with the macros installed, ready for the next query

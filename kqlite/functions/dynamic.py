@@ -98,15 +98,15 @@ def _moved(a: Sequence[Arg], direction: int, rotate: bool) -> str:
     if rotate:
         pick = f"{arr}[((i + {k}) % {n} + {n}) % {n} + 1]"
     else:
-        fill = a[2].sql if len(a) > 2 else _JSON_NULL
+        # Kusto's default fill is "" in an array of strings and null otherwise
+        all_strings = f"len(list_filter({arr}, lambda __kq_e: json_type(__kq_e) <> 'VARCHAR')) = 0"
+        fill = a[2].sql if len(a) > 2 else f"CASE WHEN {all_strings} THEN CAST('\"\"' AS JSON) ELSE {_JSON_NULL} END"
         pick = f"CASE WHEN i + {k} BETWEEN 0 AND {n} - 1 THEN {arr}[i + {k} + 1] ELSE {fill} END"
     return f"CASE WHEN {arr} IS NOT NULL THEN {_json(f'list_transform(range(0, {n}), lambda i: {pick})')} END"
 
 
-scalar("array_shift_left", "dynamic integer dynamic?", "dynamic", lambda a: _moved(a, 1, False),
-       notes="the default fill is null for every element type")
-scalar("array_shift_right", "dynamic integer dynamic?", "dynamic", lambda a: _moved(a, -1, False),
-       notes="the default fill is null for every element type")
+scalar("array_shift_left", "dynamic integer dynamic?", "dynamic", lambda a: _moved(a, 1, False))
+scalar("array_shift_right", "dynamic integer dynamic?", "dynamic", lambda a: _moved(a, -1, False))
 scalar("array_rotate_left", "dynamic integer", "dynamic", lambda a: _moved(a, 1, True))
 scalar("array_rotate_right", "dynamic integer", "dynamic", lambda a: _moved(a, -1, True))
 
