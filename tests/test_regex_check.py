@@ -41,9 +41,24 @@ def test_invalid_constant_regex_is_a_bind_error(db, query, pattern):
     r"\pL+", r"\PL", r"\p{Greek}", r"\p{^Greek}", r"[\pL\d]+", r"(?P<name>\d+)", r"(?i)abc", r"a(?i)bc",
     r"a(?i:b)c", r"(?U)a+", r"(?s-m)a.b", r"\Q(.)[\E", r"a\z", r"\C", r"\x{263a}", r"[[:alpha:]]+",
     r"[]a]", r"[^]a]", r"\d{2,}", r"a|", r"",
+    r"\\1", r"[\1]", r"[(?=]", r"x}+", r"\++", r"a+?", r"\Q(?=\1\E",
 ])
 def test_valid_re2_is_accepted(pattern):
     assert regex_error(pattern) is None
+
+
+@pytest.mark.parametrize("pattern, construct", [
+    (r"(a)\1", "backreferences"), (r"(?P<n>a)(?P=n)", "backreferences"), (r"a(?=b)", "lookaround"),
+    (r"a(?!b)", "lookaround"), (r"(?<=a)b", "lookaround"), (r"(?<!a)b", "lookaround"), (r"(?>a+)b", "atomic"),
+    (r"a++", "possessive"), (r"a*+", "possessive"), (r"a{2,}+", "possessive"), (r"(a)?(?(1)b|c)", "conditional"),
+])
+def test_python_only_syntax_is_refused_as_re2_does(db, pattern, construct):
+    """Python's re accepts these, RE2 (DuckDB's and Kusto's engine) does not: a bind error, not KQ502."""
+    reason = regex_error(pattern)
+    assert reason is not None and construct in reason and "RE2" in reason
+    with pytest.raises(kqlite.KqlTypeError) as info:
+        db.compile(f'print extract(@"{pattern}", 0, "ab")')
+    assert info.value.code == "KQ323"
 
 
 def test_valid_re2_runs(db):

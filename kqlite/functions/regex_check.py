@@ -4,8 +4,8 @@ instead of DuckDB's message when the query runs.
 Kusto and DuckDB both use RE2. Python's `re` serves as the validity check: the pattern is first
 rewritten so that RE2 syntax Python lacks (\\pL, \\p{Greek}, \\Q...\\E, \\z, \\C, \\x{263a}, (?<name>...),
 flags such as (?i) or (?U) in the middle) reaches Python in an equivalent valid form, so that valid
-RE2 is never rejected. Python accepts a few things RE2 rejects (backreferences, lookaround): those
-still fail when the query runs.
+RE2 is never rejected. What Python accepts but RE2 rejects (backreferences, lookaround, atomic
+groups, possessive quantifiers) is found by a scan of its own first.
 """
 
 from __future__ import annotations
@@ -91,8 +91,54 @@ def _for_python(pattern: str) -> str:
     return "".join(out)
 
 
+_RE2_REJECTS = (
+    (re.compile(r"\(\?<?[=!]"), "lookaround assertions are not supported"),
+    (re.compile(r"\(\?>"), "atomic groups are not supported"),
+    (re.compile(r"\(\?\("), "conditional groups are not supported"),
+    (re.compile(r"\(\?P="), "backreferences are not supported"),
+    (re.compile(r"\\[1-9]"), "backreferences are not supported"),
+    (re.compile(r"(?:[*+?]|\{\d+(?:,\d*)?\})\+"), "possessive quantifiers are not supported"),
+)
+
+
+def _re2_only_error(pattern: str) -> str | None:
+    """Why RE2 rejects syntax that Python's `re` accepts, or None. Escaped characters and character
+    classes are skipped: `\\1` and `[(?=]` are literal text."""
+    plain: list[str] = []  # the pattern with escapes and classes blanked out, same length
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if pattern.startswith("\\Q", i):  # \Q...\E: literal text
+            end = pattern.find("\\E", i + 2)
+            end = n if end < 0 else end + 2
+            plain.append(" " * (end - i))
+            i = end
+        elif c == "\\" and i + 1 < n:
+            keep = pattern[i + 1] in "123456789"
+            plain.append(pattern[i:i + 2] if keep else "  ")
+            i += 2
+        elif c == "[":
+            end = i + 1 + pattern.startswith("^", i + 1)
+            end += pattern.startswith("]", end)
+            while end < n and pattern[end] != "]":
+                end += 2 if pattern[end] == "\\" else 1
+            plain.append(" " * (min(end, n - 1) - i + 1))
+            i = end + 1
+        else:
+            plain.append(c)
+            i += 1
+    text = "".join(plain)
+    for construct, reason in _RE2_REJECTS:
+        if construct.search(text):
+            return f"{reason} by RE2"
+    return None
+
+
 def regex_error(pattern: str) -> str | None:
     """Why `pattern` is not a valid regular expression, or None when it is (or may be)."""
+    re2_only = _re2_only_error(pattern)
+    if re2_only is not None:
+        return re2_only
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "possible nested set" for POSIX classes such as [[:alpha:]]
