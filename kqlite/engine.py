@@ -93,6 +93,7 @@ class Database:
         self._idle: list[Any] = []  # cursors with the macros installed, ready for the next query
         self._busy: set[Any] = set()  # cursors running a query now (interrupt() stops them)
         self._broken: set[Any] = set()  # busy cursors to close instead of pooling (a fetch broke off)
+        self._binding_cursor = threading.local()  # the running execute()'s cursor, for queries made while binding
         self._types: dict[str, dict[str, str]] = {}
         self.catalog = Catalog(default_table=default_table)
         self.catalog.run = self._run_plan  # schema discovery while binding (bag_unpack, pivot, partition {...})
@@ -218,9 +219,18 @@ class Database:
             limits = script_limits(script, self.limits.merged(timeout, max_rows))
         except KqlError as e:
             raise e.with_text(text) from None
-        bound, now = self._bind(text, params, script)
         results = []
         with self._cursor() as cursor, Watchdog(cursor.interrupt, limits.timeout) as watchdog:
+            # queries run while binding (bag_unpack, pivot...) use this cursor, under the same time limit
+            self._binding_cursor.cursor = cursor
+            try:
+                bound, now = self._bind(text, params, script)
+            except KqlRuntimeError as e:
+                if watchdog.fired and e.code == "KQ505":
+                    raise timeout_error(limits.timeout or 0, text) from None
+                raise
+            finally:
+                self._binding_cursor.cursor = None
             for b in bound:
                 sql = compile_query(b.rel, now)
                 check_sql_size(sql, text)
@@ -246,7 +256,7 @@ class Database:
         """Run a plan while binding (an operator whose output columns depend on the data)."""
         sql = compile_query(rel, now)
         try:
-            with self._cursor() as cursor:
+            with self._cursor(getattr(self._binding_cursor, "cursor", None)) as cursor:
                 try:
                     return to_kql_arrow(_fetch_arrow(cursor.sql(sql)), rel.columns)
                 except (OSError, pa.ArrowException):
@@ -259,12 +269,16 @@ class Database:
 
     # ------------------------------------------------------------ concurrency and limits
     @contextmanager
-    def _cursor(self) -> Iterator[Any]:
+    def _cursor(self, borrowed: Any = None) -> Iterator[Any]:
         """A connection of this database's own for one query, so threads run queries side by side.
 
         DuckDB cursors share the tables and the global settings but not TEMP macros, so each new
-        cursor gets the macros once and then goes back to a pool for the next query.
+        cursor gets the macros once and then goes back to a pool for the next query. A `borrowed`
+        cursor (the running query's own, while it binds) is used as it is and stays with its owner.
         """
+        if borrowed is not None:
+            yield borrowed
+            return
         with self._pool_lock:
             cursor = self._idle.pop() if self._idle else None
         if cursor is None:

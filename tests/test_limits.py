@@ -41,6 +41,20 @@ def test_a_slow_query_times_out_near_the_limit_and_the_database_goes_on():
     assert db.query("print x = 1").to_pylist() == [{"x": 1}]
 
 
+def test_the_timeout_covers_queries_run_while_binding():
+    """bag_unpack learns its columns from the data before the query is compiled: that discovery
+    query is under the same time limit as the query itself."""
+    db = kqlite.Database(timeout=0.5)
+    slow_discovery = ("range x from 1 to 3000000000 step 1 | where tostring(x) matches regex '^9+8$' "
+                      "| extend d = bag_pack('k', x) | evaluate bag_unpack(d)")
+    started = time.monotonic()
+    with pytest.raises(kqlite.KqlRuntimeError) as info:
+        db.query(slow_discovery)
+    assert info.value.code == "KQ503", info.value
+    assert time.monotonic() - started < 2.0
+    assert count(db) == 55
+
+
 def test_per_call_timeout_overrides_the_default_both_ways():
     db = kqlite.Database()
     with pytest.raises(kqlite.KqlRuntimeError) as info:

@@ -15,6 +15,7 @@ of failing the whole query with a DuckDB "Python exception" error.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,8 @@ def python_function(name: str, params: Sequence[str], returns: str) -> Callable[
         raise ValueError(f"Python function names start with kq_py_: {name}")
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        # wraps: DuckDB counts the parameters from the signature, which must be fn's, not (*args)
+        @functools.wraps(fn)
         def null_on_error(*args: Any) -> Any:
             try:
                 return fn(*args)
