@@ -34,8 +34,10 @@ __all__ = ["KqlLexer", "TABULAR_OPERATORS"]
 
 # Operators that read as words. Dashed ones first so `project-away` is not `project`.
 TABULAR_OPERATORS = (
-    "project-away", "project-keep", "project-rename", "project-reorder", "mv-expand", "parse-where",
-    "make-series", "mv-apply", "top-nested", "top-hitters", "where", "filter", "project", "extend", "summarize",
+    "project-away", "project-keep", "project-rename", "project-reorder", "mv-expand", "parse-where", "parse-kv",
+    "sample-distinct", "consume", "reduce",
+    "make-series", "mv-apply", "top-nested", "top-hitters", "make-graph", "graph-match", "graph-to-table",
+    "graph-shortest-paths", "graph-mark-components", "graph-merge", "where", "filter", "project", "extend", "summarize",
     "count", "distinct",
     "take", "limit", "top", "sort", "order", "join", "lookup", "union", "mvexpand", "parse", "as",
     "serialize", "sample", "getschema", "invoke", "render", "evaluate", "search", "find", "facet",

@@ -67,9 +67,9 @@ def db():
 
 
 @pytest.mark.parametrize("query, name", [
-    ("print geo_point_to_s2cell(-73.98, 40.75)", "geo_point_to_s2cell"),
+    ("print geo_union_polygons_array(dynamic([]))", "geo_union_polygons_array"),
     ("print cursor_after('x')", "cursor_after"),
-    ("Heartbeat | evaluate basket()", "basket"),
+    ("Heartbeat | evaluate autocluster()", "autocluster"),
     ("Heartbeat | evaluate python(typeof(*), 'result = df')", "python"),
 ])
 def test_known_but_unsupported_names_raise_kql_unsupported(db, query, name):
@@ -82,5 +82,6 @@ def test_known_but_unsupported_names_raise_kql_unsupported(db, query, name):
 
 def test_operator_support_follows_the_binder():
     assert catalog.operator_supported("mv-expand") and catalog.operator_supported("order")
-    assert not catalog.operator_supported("graph-match")
+    assert catalog.operator_supported("graph-match") and catalog.operator_supported("graph-merge")
+    assert not catalog.operator_supported("no-such-operator")  # not in the grammar
     assert catalog.operator_of_node("MvExpand").name == "mv-expand"

@@ -389,6 +389,8 @@ HAND_QUOTED_CONSTANTS = {
     ("semantic/operators.py", "end"): "a constant regex fragment",
     ("semantic/operators.py", "flags"): "a constant regex flag",
     ("sql/quote.py", "v!r"): "a finite float's repr: a SQL numeric literal",
+    ("semantic/plugins_lookup.py", "o"): "struct field names of the parsed IPv4 octets, fixed by the code",
+    ("semantic/plugins_lookup.py", "f"): "the struct fields lo/hi of an address block, fixed by the code",
 }
 
 

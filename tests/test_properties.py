@@ -152,13 +152,30 @@ ROUND_TRIP_SAMPLES = [
     "T | partition by x { U | where y == x }",
     "T | evaluate bag_unpack(d, 'p_', columnsConflict = 'keep_source') : (*, a:long)",
     "T | evaluate pivot(x, sum(y), z)",
+    "T | consume | sample-distinct 10 of ['a b'] | consume decodeblocks=true",
+    "T | parse-kv s as (['event time']:datetime, n:long) with (pair_delimiter=' ', kv_delimiter='=', quote='()', "
+    "quote='\"', escape='\\\\', greedy=true) | parse-kv s as (Text:string) | parse-kv s as (a:guid) with (regex=@'(\\w+)=(\\w+)')",
+    "T | evaluate ipv4_lookup(Nets, ip, net, site, return_unmatched = true) | evaluate rows_near(x > 1, 2, 3)",
+    "T | evaluate sequence_detect(t, 5d, 5d, heat = (e == 'Heat'), fire = (e == 'Fire'), s) : (*, Duration:timespan)",
+    "T | evaluate funnel_sequence_completion(id, t, datetime(2007-01-01), datetime(2008-01-01), 365d, e, "
+    "dynamic(['a', 'b']), dynamic([1h, 1d]))",
     "search in (T, U*, (V | take 1)) FirstName:'x' or 'y*' and not('z')",
     "T | search kind=case_sensitive *",
     "find withsource=S in (T, U) where x > 1 project a, b:long, pack_all()",
     "find 'Hernandez' project-smart",
     "T | scan with_match_id=m declare (s:long = 0, t:string) with (step a: x > 1 => s = a.s + x, t = 'q'; step b: b.s > 2;)",
     "T | top-hitters 3 of tostring(x) | facet by a",
+    "T | reduce by s | reduce kind=source by strcat(a, 'x') with threshold=0.2, characters='-_' | reduce by s with "
+    "characters=' '",
     "externaldata (a:long, ['b c']:string) [@'c:\\\\x.csv', 'y.tsv'] with (format = 'csv', ignoreFirstRecord = true)",
+    # graph operators
+    "E | make-graph a --> b with N on name, (M | where x > 1) on id | graph-to-table nodes as N1 with_node_id=i, "
+    "edges as E1 with_source_id=s with_target_id=t",
+    "E | make-graph a --> b with_node_id=name | graph-match cycles=none (a)-[e]->(b)<-[f*1..3]-(c)--(), "
+    "(a)-->(x)<--(y)-[*0..2]-(z) where a.name == 'x' and all(f, k == 1) project a.name, y = map(inner_nodes(f), name)",
+    "G | graph-merge H | graph-merge (E | make-graph a --> b) on x, $left.a == $right.b | graph-mark-components",
+    "G | graph-shortest-paths output=all (a)-[e*1..5]->(b) where a.x == 1 project a.x | where x > 1",
+    "E | make-graph a --> b | graph-to-table edges | where x - -1 > a--1 and a*1 < 2",
 ]
 
 

@@ -27,17 +27,14 @@ DOCS = "https://learn.microsoft.com/kusto/query/"
 # shared reasons, referenced as @key in section headers
 _REASONS = {
     "cluster": "needs a Kusto cluster (cluster, principal, cursor or extent metadata does not exist locally)",
-    "geo": "geospatial: H3/S2 cells and geodesic shapes are not available in DuckDB",
+    "geo": "geodesic shape construction (intersections, unions, buffers, simplification, densification, "
+           "S2 cell coverings) is not implemented",
     "ml": "its machine-learning heuristics are not documented well enough to reproduce Kusto's output",
     "remote": "reads a remote database or service; kqlite runs locally",
     "code": "runs Python/R code from the query; kqlite runs no code from queries",
     "ai": "calls an AI service; kqlite calls no remote services",
-    "graph": "graph semantics (make-graph/graph-match) are not implemented",
     "todo": "not implemented yet",
-    "decompose": "seasonal decomposition and forecasting (Kusto's exact algorithm is not documented)",
-    "fft": "spectral analysis (FFT, period detection) is not implemented",
     "stats": "statistical distribution function not implemented yet",
-    "ua": "needs Kusto's user-agent parser and its browser/OS database",
     "ipdb": "needs Kusto's IP geolocation database",
 }
 
@@ -78,20 +75,18 @@ beta_pdf estimate_data_size extractall~extract_all notnull~isnotnull toobject~pa
 around assert dynamic_to_json has_any_ipv4 has_ipv4 has_any_ipv4_prefix has_ipv4_prefix percentrank_tdigest
 regex_quote replace_strings array_repeat convert_angle convert_energy convert_force convert_length convert_mass
 convert_speed convert_temperature convert_volume parse_command_line
-[scalar: @todo]
-bag_pack_columns bin_auto
+bag_pack_columns bin_auto erf erfc beta_cdf beta_inv welch_test
 gzip_compress_to_base64_string=gzip-base64-compress gzip_decompress_from_base64_string=gzip-base64-decompress
+zlib_compress_to_base64_string=zlib-base64-compress-function
+zlib_decompress_from_base64_string=zlib-base64-decompress-function
+punycode_from_string punycode_to_string punycode_domain_from_string punycode_domain_to_string
+parse_xml parse_user_agent
+[scalar: @todo]
+[scalar: Kusto's formula for combining hashes is not documented, and no common formula reproduces the docs' example values]
 hash_combine hash_many
-parse_xml
-welch_test punycode_from_string
-punycode_to_string punycode_domain_from_string
-punycode_domain_to_string zlib_compress_to_base64_string=zlib-base64-compress-function
-zlib_decompress_from_base64_string=zlib-base64-decompress-function erf erfc beta_cdf beta_inv
 [scalar: @cluster]
 current_principal_is_member_of=current-principal-is-member-of-function cursor_after cursor_before_or_at
 cursor_current=cursor-current current_cursor~cursor_current extent_id extent_tags ingestion_time
-[scalar: @ua]
-parse_user_agent
 [scalar: @ipdb]
 geo_info_from_ip_address
 [special: @cluster]
@@ -107,7 +102,6 @@ percentiles_array=percentiles-aggregation-function percentilew=percentilesw-aggr
 percentilesw=percentilesw-aggregation-function percentilesw_array=percentilesw-aggregation-function
 stdev stdevif stdevp sum sumif take_any any~take_any take_anyif anyif~take_anyif tdigest tdigest_merge
 merge_tdigest~tdigest_merge variance varianceif variancep variancepif makelist~make_list makeset~make_set
-[aggregate: @todo]
 buildschema
 [window]
 next prev row_cumsum row_number row_rank_dense row_rank_min row_window_session
@@ -119,37 +113,39 @@ series_fit_line_dynamic series_floor series_greater series_greater_equals series
 series_less_equals series_log series_magnitude series_multiply series_not_equals
 series_pearson_correlation series_pow series_seasonal series_sign series_sin series_stats series_stats_dynamic
 series_subtract series_sum series_tan
-[series: @todo]
-series_fit_2lines series_fit_2lines_dynamic series_fit_poly series_outliers
-[series: @decompose]
-series_decompose series_decompose_anomalies series_decompose_forecast
-[series: @fft]
-series_fft series_ifft series_periods_detect series_periods_validate
+series_fit_2lines series_fit_2lines_dynamic series_fit_poly series_fft series_ifft
+series_outliers series_decompose series_decompose_anomalies series_decompose_forecast
+series_periods_detect series_periods_validate
+[geospatial]
+geo_distance_2points geo_line_length geo_polygon_area geo_polygon_perimeter geo_point_in_circle geo_point_in_polygon
+geo_point_to_geohash geo_point_to_h3cell geo_point_to_s2cell geo_geohash_to_central_point geo_geohash_neighbors
+geo_geohash_to_polygon geo_s2cell_to_central_point geo_s2cell_neighbors geo_s2cell_to_polygon
+geo_h3cell_to_central_point geo_h3cell_neighbors geo_h3cell_to_polygon geo_h3cell_parent geo_h3cell_children
+geo_h3cell_level geo_h3cell_rings geo_distance_point_to_line geo_distance_point_to_polygon geo_intersects_2lines
+geo_intersects_2polygons geo_intersects_line_with_polygon geo_line_centroid geo_polygon_centroid
 [geospatial: @geo]
-geo_distance_2points geo_distance_point_to_line geo_distance_point_to_polygon geo_intersects_2lines
-geo_intersects_2polygons geo_intersects_line_with_polygon geo_intersection_2lines geo_intersection_2polygons
-geo_intersection_line_with_polygon geo_line_buffer geo_line_centroid geo_line_densify geo_line_length
-geo_line_simplify geo_line_to_s2cells geo_polygon_area geo_polygon_buffer geo_polygon_centroid
-geo_polygon_densify geo_polygon_perimeter geo_polygon_simplify geo_polygon_to_s2cells geo_point_buffer
-geo_point_in_circle geo_point_in_polygon geo_point_to_geohash geo_point_to_h3cell geo_point_to_s2cell
-geo_geohash_to_central_point geo_geohash_neighbors geo_geohash_to_polygon geo_s2cell_to_central_point
-geo_s2cell_neighbors geo_s2cell_to_polygon geo_h3cell_to_central_point geo_h3cell_neighbors geo_h3cell_to_polygon
-geo_h3cell_parent geo_h3cell_children geo_h3cell_level geo_h3cell_rings geo_simplify_polygons_array
-geo_union_lines_array geo_union_polygons_array
+geo_intersection_2lines geo_intersection_2polygons
+geo_intersection_line_with_polygon geo_line_buffer geo_line_densify
+geo_line_simplify geo_line_to_s2cells geo_polygon_buffer
+geo_polygon_densify geo_polygon_simplify geo_polygon_to_s2cells geo_point_buffer
+geo_simplify_polygons_array geo_union_lines_array geo_union_polygons_array
 [operator]
 as count datatable distinct evaluate extend externaldata facet find fork getschema invoke join lookup
 make-series mv-apply mv-expand mvexpand~mv-expand sort order~sort project project-away project-keep
 project-rename project-reorder project-smart~project parse parse-where partition print range
 render sample scan search serialize summarize take limit~take top top-nested top-hitters union
 where filter~where
-[operator: @todo]
-consume parse-kv reduce sample-distinct
-[graph: @graph]
+consume parse-kv sample-distinct reduce
+[graph]
 make-graph graph-match graph-merge graph-to-table graph-shortest-paths graph-mark-components
 [plugin]
 bag_unpack narrow pivot
+dcount_intersect ipv4_lookup ipv6_lookup rolling_percentile rows_near schema_merge
+active_users_count activity_counts_metrics activity_engagement activity_metrics new_activity_metrics
+session_count sliding_window_counts funnel_sequence funnel_sequence_completion sequence_detect
+basket preview
 [plugin: @ml]
-autocluster basket diffpatterns diffpatterns_text
+autocluster diffpatterns diffpatterns_text
 [plugin: @code]
 python r
 [plugin: @remote]
@@ -157,12 +153,6 @@ azure_digital_twins_query_request cosmosdb_sql_request=cosmosdb-plugin http_requ
 mysql_request postgresql_request sql_request infer_storage_schema
 [plugin: @ai]
 ai_chat_completion ai_chat_completion_prompt ai_embed_text ai_embeddings
-[plugin: it returns two results (a preview and a count); use take and count]
-preview
-[plugin: @todo]
-dcount_intersect ipv4_lookup ipv6_lookup schema_merge active_users_count activity_counts_metrics
-activity_engagement activity_metrics new_activity_metrics funnel_sequence funnel_sequence_completion
-rolling_percentile rows_near sequence_detect session_count sliding_window_counts
 """
 
 # Operator keywords whose AST node is not the keyword in CamelCase (mv-expand -> MvExpand)
@@ -256,13 +246,14 @@ def operator_node(keyword: str) -> str:
 
 def operator_supported(keyword: str) -> bool:
     """An operator is supported when the grammar parses its keyword and the binder has a visit_<Node>."""
+    from ..semantic.graph import GraphOps
     from ..semantic.more_ops import MoreOps
     from ..semantic.tabular_ops import TabularOps
 
     if keyword not in _grammar_words():
         return False
     node = operator_node(keyword)
-    return node in _SOURCE_NODES or hasattr(TabularOps, f"visit_{node}") or hasattr(MoreOps, f"visit_{node}")
+    return node in _SOURCE_NODES or any(hasattr(ops, f"visit_{node}") for ops in (TabularOps, MoreOps, GraphOps))
 
 
 def operator_of_node(node: str) -> Entry | None:
@@ -279,6 +270,13 @@ def plugin_supported(name: str) -> bool:
     return name in SUPPORTED
 
 
+def plugin_note(name: str) -> str:
+    """What a supported plugin does differently from Kusto or infers beyond its page ('' when nothing)."""
+    from ..semantic.plugins_mining import NOTES
+
+    return NOTES.get(name, "")
+
+
 def status(e: Entry) -> tuple[str, str]:
     """('supported' | 'partial' | 'not supported', detail) of a catalog entry."""
     from .registry import all_functions
@@ -288,6 +286,9 @@ def status(e: Entry) -> tuple[str, str]:
         ok = operator_supported(e.name)
     elif kind == "plugin":
         ok = plugin_supported(e.name)
+        note = plugin_note(e.name)
+        if ok and note:
+            return "partial", note
     else:
         fn = all_functions().get(e.name)
         if fn is not None and fn.notes:

@@ -131,26 +131,65 @@ def _array_iff(a: Sequence[Arg]) -> str:
 scalar("array_iff", "dynamic dynamic dynamic", "dynamic", _array_iff, aliases=("array_iif",))
 
 
+_SORT_RANK = ("CASE WHEN json_type({e}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN 0 "
+              "WHEN json_type({e}) = 'VARCHAR' THEN 1 ELSE 2 END")
+
+
 def _sort(descending: bool):
+    """array_sort_asc/desc(array1 [, array2, ...] [, nulls_last]): Kusto orders numbers, then strings,
+    then everything else; nulls go last unless nulls_last is false. With several arrays the first is
+    sorted and the others follow its order: the result is then an array of the sorted arrays, which
+    extend/project/print unpack into array1_sorted, array2_sorted... (semantic/tuples.py)."""
+    order = "'DESC'" if descending else "'ASC'"
+
     def build(a: Sequence[Arg]) -> str:
-        arr = _items(a[0].sql)
-        nulls_last = a[1].sql if len(a) > 1 else "TRUE"
+        arrays, nulls_last = list(a), "TRUE"
+        if len(arrays) > 1 and arrays[-1].type == "bool":
+            nulls_last = arrays.pop().sql
+        for i, arg in enumerate(arrays[1:], start=2):
+            if arg.type != "dynamic":
+                raise KqlTypeError(f"argument {i} of array_sort_{'desc' if descending else 'asc'}() must be a "
+                                   f"dynamic array (or the last one a bool nulls_last), not {arg.type}")
+        if len(arrays) > 1:
+            return _sort_together([x.sql for x in arrays], nulls_last, order)
+        arr = _items(arrays[0].sql)
         values = f"list_filter({arr}, lambda e: json_type(e) <> 'NULL')"
-        # Kusto orders numbers before strings before everything else
-        key = ("lambda e: {'rank': CASE WHEN json_type(e) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN 0 "
-               "WHEN json_type(e) = 'VARCHAR' THEN 1 ELSE 2 END, 'num': TRY_CAST(e AS DOUBLE), "
+        key = (f"lambda e: {{'rank': {_SORT_RANK.format(e='e')}, 'num': TRY_CAST(e AS DOUBLE), "
                "'text': json_extract_string(e, '$'), 'e': e}")
-        order = "'DESC'" if descending else "'ASC'"
         ordered = f"list_transform(list_sort(list_transform({values}, {key}), {order}), lambda s: s['e'])"
         nulls = f"list_transform(range(0, len({arr}) - len({values})), lambda i: {_JSON_NULL})"
         return (f"CASE WHEN {arr} IS NOT NULL THEN {_json(f'CASE WHEN {nulls_last} IS NOT FALSE THEN list_concat({ordered}, {nulls}) ELSE list_concat({nulls}, {ordered}) END')} END")
     return build
 
 
-scalar("array_sort_asc", "dynamic bool?", "dynamic", _sort(False),
-       notes="sorts one array; several arrays sorted together are not supported")
-scalar("array_sort_desc", "dynamic bool?", "dynamic", _sort(True),
-       notes="sorts one array; several arrays sorted together are not supported")
+def _sort_together(arrays: list[str], nulls_last: str, order: str) -> str:
+    """The permutation that sorts the first array, applied to each array; null for an array whose
+    length differs from the first one's. Each array is read once (bound in a one-element list)."""
+    t, i, s = "__kq_sort", "__kq_i", "__kq_s"
+    struct = ", ".join(f"'a{k}': {_items(sql)}" for k, sql in enumerate(arrays))
+    first = f"{t}['a0']"
+    elem = f"{first}[{i}]"
+    indexes = f"range(1, len({first}) + 1)"
+    # ties keep their input order in both directions: the index is negated for a descending sort
+    tie = f"-{i}" if order == "'DESC'" else i
+    key = (f"{{'rank': {_SORT_RANK.format(e=elem)}, 'num': TRY_CAST({elem} AS DOUBLE), "
+           f"'text': json_extract_string({elem}, '$'), 'i': {tie}}}")
+    present = f"list_filter({indexes}, lambda {i}: json_type({elem}) <> 'NULL')"
+    absent = f"list_filter({indexes}, lambda {i}: coalesce(json_type({elem}), 'NULL') = 'NULL')"
+    ordered = f"list_transform(list_sort(list_transform({present}, lambda {i}: {key}), {order}), lambda {s}: abs({s}['i']))"
+    perm = (f"CASE WHEN {nulls_last} IS NOT FALSE THEN list_concat({ordered}, {absent}) "
+            f"ELSE list_concat({absent}, {ordered}) END")
+    outs = ", ".join(
+        f"CASE WHEN len({t}['a{k}']) = len({first}) THEN to_json(list_transform({t}['p'], lambda {i}: {t}['a{k}'][{i}])) END"
+        for k in range(len(arrays)))
+    body = f"CASE WHEN {first} IS NOT NULL THEN CAST(to_json([{outs}]) AS JSON) END"
+    inner = f"list_transform([{{'a0': {t}['a0'], 'p': {perm}, " + ", ".join(
+        f"'a{k}': {t}['a{k}']" for k in range(1, len(arrays))) + f"}}], lambda {t}: {body})[1]"
+    return f"list_transform([{{{struct}}}], lambda {t}: {inner})[1]"
+
+
+scalar("array_sort_asc", "dynamic any*", "dynamic", _sort(False))
+scalar("array_sort_desc", "dynamic any*", "dynamic", _sort(True))
 
 
 def _array_split(a: Sequence[Arg]) -> str:

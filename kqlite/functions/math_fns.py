@@ -146,6 +146,8 @@ def _bin_type(types: Sequence[str]) -> str:
     if len(types) > 2 and types[2] != value and not (types[2] in _NUMBERS and value in _NUMBERS):
         raise KqlTypeError(f"bin_at's fixed point must be {value} like the value, not {types[2]}")
     if value in _NUMBERS and size in _NUMBERS:
+        if len(types) > 2:  # bin_at: a fractional size or fixed point makes the bins fractional too
+            return "real" if "real" in types else "decimal" if "decimal" in types else value
         return "real" if "real" in (value, size) else value
     if value in ("datetime", "timespan") and size == "timespan":
         return value

@@ -132,14 +132,28 @@ def _load() -> None:
     if not _loaded:
         _loaded = True
         from . import aggregate as _a  # noqa: F401  (modules register on import)
+        from . import basket_mining as _basket  # noqa: F401  (the basket plugin's Python function)
+        from . import buildschema as _buildschema  # noqa: F401
+        from . import codecs as _codecs  # noqa: F401  (gzip/zlib, punycode, parse_xml, parse_user_agent)
         from . import datetime_fns as _dt  # noqa: F401
         from . import dynamic as _dy  # noqa: F401
         from . import encoding as _enc  # noqa: F401
         from . import extras as _extras  # noqa: F401
+        from . import geo as _geo  # noqa: F401
+        from . import geo_measure as _geo_measure  # noqa: F401
+        from . import geo_shapes as _geo_shapes  # noqa: F401
+        from . import graph_components as _graph  # noqa: F401  (graph-mark-components' Python function)
+        from . import ip_ranges as _ipr  # noqa: F401  (ipv6_lookup's Python function)
+        from . import kv_text as _kv  # noqa: F401  (parse-kv's Python function)
         from . import math_fns as _m  # noqa: F401
         from . import network as _net  # noqa: F401
+        from . import reduce_patterns as _reduce  # noqa: F401  (the reduce operator's Python functions)
         from . import scalar as _s  # noqa: F401
         from . import series as _series  # noqa: F401
+        from . import series_decompose as _series_decompose  # noqa: F401  (and series_periods)
+        from . import series_fft as _series_fft  # noqa: F401
+        from . import series_fit as _series_fit  # noqa: F401
+        from . import stats as _stats  # noqa: F401
         from . import strings as _str  # noqa: F401
         from . import units as _units  # noqa: F401
         from . import window as _w  # noqa: F401

@@ -169,6 +169,11 @@ FIT_LINE_FIELDS = (("rsquare", "real"), ("slope", "real"), ("variance", "real"),
 MULTI_VALUE: dict[str, tuple[tuple[str, str], ...]] = {
     "series_stats": STATS_FIELDS,
     "series_fit_line": FIT_LINE_FIELDS,
+    # series_decompose.py / series_periods.py (Kusto.Language's column names)
+    "series_decompose": (("baseline", "dynamic"), ("seasonal", "dynamic"), ("trend", "dynamic"), ("residual", "dynamic")),
+    "series_decompose_anomalies": (("ad_flag", "dynamic"), ("ad_score", "dynamic"), ("baseline", "dynamic")),
+    "series_periods_detect": (("periods", "dynamic"), ("scores", "dynamic")),
+    "series_periods_validate": (("periods", "dynamic"), ("scores", "dynamic")),
 }
 
 
@@ -379,9 +384,11 @@ def _seasonal(a: Sequence[Arg]) -> str:
     x = _series(a[0], "series_seasonal")
     if len(a) > 1 and a[1].type not in ("int", "long"):
         raise KqlTypeError(f"the period of series_seasonal() must be an integer, not {a[1].type}")
-    if len(a) < 2 or (a[1].is_const and (a[1].value is None or a[1].value <= 0)):
-        raise KqlTypeError("series_seasonal() needs the period (a positive number of bins) here: kqlite does not "
-                           "detect periods (series_periods_detect)")
+    if len(a) != 2 or not (a[1].is_const and a[1].value is not None and a[1].value > 0):
+        # -1 detects the period; also test_points and a period read from a column
+        from .series_decompose import automatic_seasonal
+
+        return automatic_seasonal(a)
     p = f"CAST({a[1].sql} AS BIGINT)"
     t = "__kq_t"
     medians = (f"list_transform(range(0, {p}), lambda j: list_median(list_filter({_S}.x, lambda {_E}, i: "
@@ -390,4 +397,4 @@ def _seasonal(a: Sequence[Arg]) -> str:
     return _json(_let({"x": x}, _let({"x": f"{_S}.x", "m": medians}, body, t)))
 
 
-scalar("series_seasonal", "any any?", "dynamic", _seasonal)
+scalar("series_seasonal", "any any? any?", "dynamic", _seasonal)

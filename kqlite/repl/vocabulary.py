@@ -19,6 +19,8 @@ OPERATORS = {
     "facet": "a count table per column", "fork": "several results", "partition": "a subquery per key",
     "evaluate": "run a plugin (bag_unpack, pivot, narrow)", "search": "find a term in tables",
     "scan": "match sequences of rows",
+    "parse-kv": "extract key=value pairs", "sample-distinct": "N distinct values of a column",
+    "consume": "read the input, return nothing", "reduce": "group strings by pattern",
 }
 # Operators offered at the start of a query, which then reads the default table (Resource Graph style).
 HEADLESS_OPERATORS = ("where", "project", "extend", "summarize", "count", "take", "distinct", "top", "sort")

@@ -21,7 +21,7 @@ from ..errors import (
 )
 from ..syntax import ast as A
 from ..types import normalize
-from . import naming
+from . import naming, tuples
 from .expressions import ExpressionBinder, Scope
 from .plan import (
     BCol,
@@ -127,6 +127,9 @@ class Binder:
         self._calls: list[str] = []  # the user functions being expanded, outermost first
         self.labels: dict[int, str] = {}  # relation -> the name `as` gave it (union withsource)
         self.forked: list[tuple[str | None, Rel]] = []  # results of a `fork`, one per leg
+        # `set name = value;` statements so far, by lowercased name (bin_auto reads query_bin_auto_*;
+        # the truncation options are read by limits.script_limits before binding)
+        self.options: dict[str, A.SetOption] = {}
         from .tabular_ops import TabularOps
 
         self.ops = TabularOps(self)
@@ -144,13 +147,25 @@ class Binder:
             elif isinstance(stmt, A.DeclareParams):
                 self.bind_declare(stmt, env, declared)
             elif isinstance(stmt, A.SetOption):
-                continue
+                self.options[stmt.name.lower()] = stmt
             elif isinstance(stmt, A.QueryStatement):
                 self.render = None
                 self.forked = []
                 rel = self.tabular(stmt.body, env)
+                if type(rel).__name__ == "GraphRel":  # make-graph's result is not a table (semantic/graph.py)
+                    last = getattr(stmt.body, "ops", None)
+                    raise KqlTypeError("a graph is not a table: the query must not end with make-graph",
+                                       last[-1].span if last else stmt.body.span, ["follow make-graph with graph-match, graph-shortest-paths "
+                                                        "or graph-to-table"], code="KQ370")
                 if self.forked and rel is not self.forked[0][1]:
                     ops = getattr(stmt.body, "ops", ())
+                    several = [p for p in ops[:-1] if isinstance(p, A.Evaluate)
+                               and p.call.name in ("funnel_sequence", "preview")]
+                    if several:  # a plugin with several results (funnel_sequence, preview)
+                        raise KqlSyntaxError(f"{several[0].call.name}() returns several tables: it must be the last "
+                                             "operator of a query", ops[ops.index(several[0]) + 1].span,
+                                             ["end the query with the plugin, or take its results with let"],
+                                             code="KQ119")
                     after = [o for prev, o in zip(ops, ops[1:]) if isinstance(prev, (A.Fork, A.Facet))]
                     raise KqlSyntaxError("fork and facet must be the last operator of a query",
                                          after[0].span if after else stmt.body.span,
@@ -335,12 +350,16 @@ class Binder:
         cols, exprs = [], []
         used: set[str] = set()
         for i, item in enumerate(node.items):
-            value = self.exprs.bind(item.expr, scope)
-            name = item.names[0] if item.names else naming.derive(item.expr, set()) or f"print_{i}"
-            name = naming.unique(name, used)
-            used.add(name)
-            cols.append(Col(name, value.type))
-            exprs.append(value)
+            several = tuples.print_values(self, item, scope)  # print array_sort_asc(a, b): a column per value
+            if several is None:
+                value = self.exprs.bind(item.expr, scope)
+                name = item.names[0] if item.names else naming.derive(item.expr, set()) or f"print_{i}"
+                several = [(Col(name, value.type), value)]
+            for col, value in several:
+                name = naming.unique(col.name, used)
+                used.add(name)
+                cols.append(Col(name, col.type))
+                exprs.append(value)
         return Values(tuple(cols), rows=(tuple(exprs),))
 
     def range_(self, node: A.Range, env: Env) -> Rel:

@@ -353,6 +353,18 @@ class ExpressionBinder:
 
     call_columnifexists = call_column_ifexists  # the deprecated spelling
 
+    def call_bin_auto(self, node: A.Call, scope: Scope) -> BExpr:
+        """bin_auto(x): reads the query's `set query_bin_auto_size/at` options (special_forms.py)."""
+        from .special_forms import bind_bin_auto
+
+        return bind_bin_auto(self, node, scope)
+
+    def call_bag_pack_columns(self, node: A.Call, scope: Scope) -> BExpr:
+        """bag_pack_columns(c1, ...): the columns' names are the keys (special_forms.py)."""
+        from .special_forms import bind_bag_pack_columns
+
+        return bind_bag_pack_columns(self, node, scope)
+
     def call_estimate_data_size(self, node: A.Call, scope: Scope) -> BExpr:
         """estimate_data_size(*) or estimate_data_size(col, ...): the row's size in bytes."""
         from ..functions.strings import data_size_sql

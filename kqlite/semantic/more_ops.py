@@ -20,17 +20,14 @@ from typing import TYPE_CHECKING, Any
 from ..errors import KqlNameError, KqlSyntaxError, KqlTypeError, KqlUnsupportedError, Span, did_you_mean
 from ..syntax import ast as A
 from . import naming
-from .operators import coerce
 from .plan import (
     BCol,
     BExpr,
-    BInQuery,
     BLit,
     BSql,
     Col,
     Distinct,
     Filter,
-    JoinRel,
     MvExpandRel,
     OrderKey,
     Projection,
@@ -373,102 +370,9 @@ class MoreOps:
 
     # ------------------------------------------------------------ top-nested
     def visit_TopNested(self, op: A.TopNested, rel: Rel, env: Env) -> Rel:
-        from .summarize import summarize
+        from .top_nested import top_nested
 
-        b = self.b
-        scope = b.scope_of(rel, env, windows=False)
-        levels = op.levels
-        for lv in levels[:-1]:
-            if lv.others is not None:
-                raise KqlUnsupportedError("top-nested: 'with others' is supported on the last level only",
-                                          lv.others.span, ["https://learn.microsoft.com/kusto/query/top-nested-operator"])
-        # hidden columns: __kq_vI the level's value, __kq_pI the path of values down to level I
-        values = [b.exprs.bind(lv.of.expr, scope) for lv in levels]
-        base: Rel = rel
-        for i, v in enumerate(values, 1):
-            v = v if v.type != "dynamic" else BSql("dynamic", lambda s: f"CAST(CAST({s} AS VARCHAR) AS JSON)", (v,))
-            base = _extend(base, f"__kq_v{i}", v, order=None)
-        for i in range(1, len(levels) + 1):
-            parts = tuple(BCol(values[j].type, f"__kq_v{j + 1}") for j in range(i))
-            base = _extend(base, f"__kq_p{i}", BSql("string", _path_sql, parts), order=None)
-        tops: list[Rel] = []
-        for i, lv in enumerate(levels, 1):
-            src = base
-            if i > 1:
-                parent = _keep(tops[-1], [f"__kq_p{i - 1}"])
-                src = Filter(base.columns, input=base,
-                             predicate=BInQuery("bool", BCol("string", f"__kq_p{i - 1}"), parent, False, False))
-            by_names = [f"__kq_p{j}" for j in range(1, i + 1)] + [f"__kq_v{j}" for j in range(1, i + 1)]
-            by = tuple(A.Assign(lv.span, (n,), _name(lv.span, n)) for n in by_names)
-            agg = A.Assign(lv.by.span, (f"__kq_a{i}",), lv.by.expr)
-            level = summarize(b, (agg,), by, src, env, lv.span)
-            desc = lv.direction not in ("asc", "granny-asc")
-            rank = [OrderKey(BCol(level.col(f"__kq_a{i}").type, f"__kq_a{i}"), desc, False)]
-            if lv.count is not None:
-                group = [BCol("string", f"__kq_p{i - 1}")] if i > 1 else []
-                level = self._first_per_group(level, group, rank, b.ops._count(lv.count, env), None)
-            if lv.others is not None:
-                level = self._with_others(lv, i, level, src, values, env, by_names)
-            tops.append(level)
-        # the last level's rows, with each upper level's aggregate joined on the path
-        result = tops[-1]
-        for i in range(len(levels) - 1, 0, -1):
-            upper = _keep(tops[i - 1], [f"__kq_p{i}", f"__kq_a{i}"])
-            cols = result.columns + (upper.col(f"__kq_a{i}"),)
-            outputs = tuple(("left", c.name) for c in result.columns) + (("right", f"__kq_a{i}"),)
-            result = JoinRel(cols, left=result, right=upper, kind="inner", left_keys=(f"__kq_p{i}",),
-                             right_keys=(f"__kq_p{i}",), outputs=outputs)
-        used: set[str] = set()
-        out_cols: list[Col] = []
-        items: list[BExpr] = []
-        order: list[OrderKey] = []
-        counter = [0]
-        for i, lv in enumerate(levels, 1):
-            value_name = lv.of.names[0] if lv.of.names else (
-                naming.derive(lv.of.expr, set(rel.column_names())) or naming.next_column(used, counter))
-            value_name = naming.unique(value_name, used)
-            used.add(value_name)
-            agg_name = naming.unique(lv.by.names[0] if lv.by.names else f"aggregated_{value_name}", used)
-            used.add(agg_name)
-            for name, hidden in ((value_name, f"__kq_v{i}"), (agg_name, f"__kq_a{i}")):
-                c = result.col(hidden)
-                out_cols.append(Col(name, c.type))
-                items.append(BCol(c.type, hidden))
-            desc = lv.direction not in ("asc", "granny-asc")
-            order.append(OrderKey(BCol(result.col(f"__kq_a{i}").type, f"__kq_a{i}"), desc, False))
-            order.append(OrderKey(BCol("string", f"__kq_p{i}"), False, False))
-        ordered = b.order(result, order)
-        return Projection(tuple(out_cols), input=ordered, items=tuple(items))
-
-    def _with_others(self, lv: A.NestedLevel, i: int, top: Rel, src: Rel, values: list[BExpr], env: Env,
-                     by_names: list[str]) -> Rel:
-        """One more row per parent: the aggregate over the rows whose value is not among the top ones."""
-        from .summarize import summarize
-
-        b = self.b
-        assert lv.others is not None
-        other = b.exprs.bind(lv.others, b.scope_of(src, env, windows=False))
-        vtype = values[i - 1].type
-        if other.type != vtype:
-            numeric = ("int", "long", "real", "decimal")
-            if other.type in numeric and vtype in numeric or vtype == "dynamic":
-                other = coerce(other, vtype)
-            else:
-                raise KqlTypeError(f"top-nested: 'with others' needs a {vtype} value like the level's values, "
-                                   f"not {other.type}", lv.others.span, code="KQ352")
-        chosen = _keep(top, [f"__kq_p{i}"])
-        rest = Filter(src.columns, input=src,
-                      predicate=BInQuery("bool", BCol("string", f"__kq_p{i}"), chosen, True, False))
-        parent_names = [n for n in by_names if n not in (f"__kq_p{i}", f"__kq_v{i}")]
-        by = tuple(A.Assign(lv.span, (n,), _name(lv.span, n)) for n in parent_names)
-        agg = A.Assign(lv.by.span, (f"__kq_a{i}",), lv.by.expr)
-        others = summarize(b, (agg,), by, rest, env, lv.span)
-        items: dict[str, BExpr] = {c.name: BCol(c.type, c.name) for c in others.columns}
-        items[f"__kq_p{i}"] = BLit("string", "others")  # real paths are JSON objects: no clash
-        items[f"__kq_v{i}"] = other
-        cols = tuple(top.col(n) for n in top.column_names())
-        shaped = Projection(cols, input=others, items=tuple(items[c.name] for c in cols))
-        return UnionRel(cols, inputs=(top, shaped), source_column=None, source_names=("top", "others"))
+        return top_nested(self, op, rel, env)
 
 
 def _groupable(op: A.Operator) -> bool:

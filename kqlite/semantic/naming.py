@@ -7,7 +7,7 @@ from ..syntax import ast as A
 # functions whose unnamed result takes the name of their first argument (`by bin(TimeGenerated, 1h)`);
 # Kusto's own binder marks these so (conversions, bin, split); others such as tolower give Column1
 NAME_PRESERVING = frozenset({
-    "bin", "floor", "bin_at", "tostring", "toint", "tolong", "todouble", "toreal", "todecimal", "tobool",
+    "bin", "floor", "bin_at", "bin_auto", "tostring", "toint", "tolong", "todouble", "toreal", "todecimal", "tobool",
     "toboolean", "todatetime", "totimespan", "toguid", "todynamic", "parse_json", "split",
 })
 

@@ -229,7 +229,7 @@ class ScanStepPlan:
     state) and Check 2 (its own state); assignments are (declared column index, value)."""
 
     name: str
-    output: str  # 'all' | 'none'
+    output: str  # 'all' | 'last' | 'none'
     check1: BExpr | None  # None for the first step
     check2: BExpr
     assigns1: tuple[tuple[int, BExpr], ...]
@@ -245,6 +245,15 @@ class ScanRel(Rel):
     declared: tuple[tuple[Col, BExpr], ...]  # column and default
     steps: tuple[ScanStepPlan, ...]
     match_id: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class SqlRel(Rel):
+    """A relation whose SELECT a builder writes (evaluate plugins: IP range joins, rolling windows):
+    `build(compiler)` names its inputs through compiler.rel() and its expressions through compiler.expr()."""
+
+    inputs: tuple[Rel, ...]
+    build: Callable[[Any], str]
 
 
 @dataclass(frozen=True, eq=False)

@@ -38,7 +38,15 @@ from .plan import (
 if TYPE_CHECKING:
     from .binder import Binder, Env
 
-SUPPORTED = ("bag_unpack", "pivot", "narrow")  # the other plugins are in functions/catalog.py, with reasons
+# bound in plugins_more.py
+MORE_PLUGINS = ("ipv4_lookup", "ipv6_lookup", "dcount_intersect", "rolling_percentile", "rows_near", "schema_merge")
+# bound in plugins_activity.py (user analytics) and plugins_sequence.py
+ACTIVITY_PLUGINS = ("active_users_count", "activity_counts_metrics", "activity_engagement", "activity_metrics",
+                    "new_activity_metrics", "session_count", "sliding_window_counts", "funnel_sequence",
+                    "funnel_sequence_completion", "sequence_detect")
+# bound in plugins_mining.py
+MINING_PLUGINS = ("preview", "basket")
+SUPPORTED = ("bag_unpack", "pivot", "narrow") + MORE_PLUGINS + ACTIVITY_PLUGINS + MINING_PLUGINS  # the other plugins are in functions/catalog.py, with reasons
 
 # JSON value types (DuckDB's json_structure) -> KQL column types
 _JSON_TYPES = {"VARCHAR": "string", "UBIGINT": "long", "BIGINT": "long", "DOUBLE": "real", "BOOLEAN": "bool"}
@@ -57,6 +65,18 @@ def evaluate(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
         return pivot(b, op, rel, env)
     if name == "narrow":
         return narrow(b, op, rel)
+    if name in MORE_PLUGINS:
+        from .plugins_more import evaluate_more
+
+        return evaluate_more(b, op, rel, env)
+    if name in ACTIVITY_PLUGINS:
+        from .plugins_activity import evaluate as evaluate_activity
+
+        return evaluate_activity(b, op, rel, env)
+    if name in MINING_PLUGINS:
+        from .plugins_mining import evaluate as evaluate_mining
+
+        return evaluate_mining(b, op, rel, env)
     known = catalog.PLUGINS.get(name)
     if known is not None:  # a Kusto plugin kqlite does not run: say why, point at its page
         raise catalog.unsupported_error(known, op.call.name_span)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from ..errors import KqlNameError, KqlSyntaxError, KqlTypeError, KqlUnsupportedError, did_you_mean
+from ..errors import KqlNameError, KqlSyntaxError, KqlTypeError, did_you_mean
 from ..syntax import ast as A
 from ..types import normalize
 from .expressions import Scope
@@ -55,10 +55,7 @@ def scan(b: Binder, op: A.Scan, rel: Rel, env: Env) -> Rel:
     plans = []
     for k, step in enumerate(op.steps, 1):
         output = (step.output or "all").lower()
-        if output == "last":
-            raise KqlUnsupportedError("scan: output=last is not supported yet (output=all and output=none are)",
-                                      step.span, [DOCS])
-        if output not in ("all", "none"):
+        if output not in ("all", "last", "none"):
             raise KqlSyntaxError(f"scan: output must be all, last or none, not '{step.output}'", step.span,
                                  code="KQ124")
         checks = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..errors import KqlTypeError, KqlUnsupportedError, Span
+from ..errors import KqlTypeError, Span
 from ..functions.aggregate import PERCENTILE_TYPES, check_percent, nearest_rank, weighted_rank
 from ..functions.registry import Arg, lookup
 from ..sql.quote import quote_ident, quote_string
@@ -71,10 +71,6 @@ def summarize(binder: Binder, aggs: tuple[A.Assign, ...], by: tuple[A.Assign, ..
     needs_unpack = False
     for idx, item in enumerate(aggs):
         call = item.expr if isinstance(item.expr, A.Call) else None
-        if call is not None and call.name == "buildschema":
-            # its schema model (union types, merged containers, `indexer`) has no exact SQL form here
-            raise KqlUnsupportedError("buildschema() is not supported", call.name_span,
-                                      ["https://learn.microsoft.com/kusto/query/buildschema-aggregation-function"])
         if call is not None and _picks_a_row(call):
             needs_unpack = True
             hidden = f"__kq_arg{idx}"

@@ -47,11 +47,16 @@ class TabularOps:
         self.b = binder
 
     def apply(self, op: A.Operator, rel: Rel, env: Env) -> Rel:
+        from .graph import GraphOps, check_graph_input
+
+        check_graph_input(op, rel)  # graphs flow only into graph operators
         method = getattr(self, f"visit_{type(op).__name__}", None)
         if method is None:
             from .more_ops import MoreOps  # mv-apply, top-nested, fork, evaluate, search...
 
             method = getattr(MoreOps(self.b), f"visit_{type(op).__name__}", None)
+        if method is None:
+            method = getattr(GraphOps(self.b), f"visit_{type(op).__name__}", None)
         if method is None:
             from ..functions import catalog
 
@@ -421,6 +426,26 @@ class TabularOps:
         from .parse import parse_operator
 
         return parse_operator(self.b, op, rel, env)
+
+    def visit_ParseKv(self, op: A.ParseKv, rel: Rel, env: Env) -> Rel:
+        from .parse_kv import parse_kv_operator
+
+        return parse_kv_operator(self.b, op, rel, env)
+
+    def visit_Reduce(self, op: A.Reduce, rel: Rel, env: Env) -> Rel:
+        from .reduce import reduce_operator
+
+        return reduce_operator(self.b, op, rel, env)
+
+    def visit_Consume(self, op: A.Consume, rel: Rel, env: Env) -> Rel:
+        from .small_ops import consume
+
+        return consume(self.b, op, rel)
+
+    def visit_SampleDistinct(self, op: A.SampleDistinct, rel: Rel, env: Env) -> Rel:
+        from .small_ops import sample_distinct
+
+        return sample_distinct(self.b, op, rel, env)
 
     # ------------------------------------------------------------ the rest
     def visit_As(self, op: A.As, rel: Rel, env: Env) -> Rel:

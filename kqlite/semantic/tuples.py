@@ -3,6 +3,9 @@
 `extend series_stats(x)` adds series_stats_x_min, series_stats_x_min_idx, ...; `extend (a, b) = series_fit_line(y)`
 names the first values and shows only those; `project (a, b) = ...` shows the rest under default names. The function's value (a JSON
 object, see functions/series.py) is computed once into a hidden column, then unpacked.
+
+`array_sort_asc(a1, a2, ...)` with several arrays is one too: its value is the array of the sorted
+arrays, unpacked into a1_sorted, a2_sorted... (array-sort-asc docs).
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from ..functions.series import MULTI_VALUE
 from ..sql.quote import quote_string
 from ..syntax import ast as A
 from . import naming
-from .plan import BCol, BExpr, BSql, Col, Rel
+from .plan import BCall, BCol, BExpr, BSql, Col, Rel
 
 if TYPE_CHECKING:
     from .binder import Binder, Env
+    from .expressions import Scope
     from .tabular_ops import TabularOps
 
 _SQL_OF = {"real": "DOUBLE", "long": "BIGINT"}
@@ -27,8 +31,35 @@ def has_tuples(items: tuple[A.Assign, ...]) -> bool:
     return any(_is_tuple(i) for i in items)
 
 
+_SORTS_TOGETHER = ("array_sort_asc", "array_sort_desc")
+# (JSON path in the call's value, KQL type, default column name) of each value
+Fields = list[tuple[str, str, str]]
+
+
 def _is_tuple(item: A.Assign) -> bool:
-    return len(item.names) > 1 or (isinstance(item.expr, A.Call) and item.expr.name in MULTI_VALUE)
+    return len(item.names) > 1 or (isinstance(item.expr, A.Call) and _returns_several(item.expr))
+
+
+def _returns_several(call: A.Call) -> bool:
+    if call.name in MULTI_VALUE:
+        return True
+    # array_sort_asc(a, false) sorts one array; array_sort_asc(a, b [, nulls_last]) sorts several
+    if call.name in _SORTS_TOGETHER and len(call.args) > 1:
+        return not (len(call.args) == 2 and isinstance(call.args[1], A.Literal) and call.args[1].type == "bool")
+    return False
+
+
+def _fields(call: A.Call, value: BExpr) -> Fields:
+    """(JSON path in the call's value, KQL type, default column name) of each value the bound call returns."""
+    if call.name in MULTI_VALUE:
+        arg = naming.derive(call.args[0]) if call.args else None
+        prefix = f"{call.name}_{arg}" if arg else call.name
+        return [(f"$.{f}", t, f"{prefix}_{f}") for f, t in MULTI_VALUE[call.name]]
+    assert isinstance(value, BCall)
+    arrays = [a for a, b in zip(call.args, value.args) if b.type == "dynamic"]
+    if len(arrays) == 1:  # a non-constant nulls_last: one sorted array after all
+        return [("$", "dynamic", f"{naming.derive(arrays[0]) or 'array1'}_sorted")]
+    return [(f"$[{k}]", "dynamic", f"{naming.derive(a) or f'array{k + 1}'}_sorted") for k, a in enumerate(arrays)]
 
 
 def extend(ops: TabularOps, op: A.Extend, rel: Rel, env: Env) -> Rel:
@@ -39,10 +70,10 @@ def extend(ops: TabularOps, op: A.Extend, rel: Rel, env: Env) -> Rel:
             current = ops.visit_Extend(A.Extend(item.span, (item,)), current, env)
             continue
         hidden = naming.unique("__kq_tuple", set(current.column_names()))
-        with_value = _with_hidden(ops.b, current, env, [(item, hidden)])
+        with_value, fields_of = _with_hidden(ops.b, current, env, [(item, hidden)])
         cols = list(current.columns)
         exprs: list[BExpr] = ops.b.passthrough(current)
-        for col, value in _unpacked(item, hidden):
+        for col, value in _unpacked(item, BCol("dynamic", hidden), fields_of[hidden]):
             names = [c.name for c in cols]
             if col.name in names:
                 i = names.index(col.name)
@@ -61,14 +92,15 @@ def project(ops: TabularOps, op: A.Project, rel: Rel, env: Env) -> Rel:
         if _is_tuple(item):
             hidden_of[i] = naming.unique(f"__kq_tuple{i}", used)
             used.add(hidden_of[i])
-    with_values = _with_hidden(ops.b, rel, env, [(op.items[i], h) for i, h in hidden_of.items()])
+    with_values, fields_of = _with_hidden(ops.b, rel, env, [(op.items[i], h) for i, h in hidden_of.items()])
     scope = ops.b.scope_of(rel, env)
     cols: list[Col] = []
     exprs: list[BExpr] = []
     counter = [0]
     for i, item in enumerate(op.items):
         if i in hidden_of:
-            pairs = _unpacked(item, hidden_of[i], all_values=True)
+            pairs = _unpacked(item, BCol("dynamic", hidden_of[i]), fields_of[hidden_of[i]],
+                              all_values=True)
         else:
             value = ops.b.exprs.bind(item.expr, scope)
             name = item.names[0] if item.names else naming.derive(item.expr) or naming.next_column(used, counter)
@@ -82,47 +114,61 @@ def project(ops: TabularOps, op: A.Project, rel: Rel, env: Env) -> Rel:
     return ops.b.project(with_values, cols, exprs)
 
 
-def _with_hidden(binder: Binder, rel: Rel, env: Env, items: list[tuple[A.Assign, str]]) -> Rel:
+def print_values(binder: Binder, item: A.Assign, scope: Scope) -> list[tuple[Col, BExpr]] | None:
+    """`print array_sort_asc(a, b)`: one column per value (print has one row, so the call's value is
+    read in place, with no hidden column); None for an item that is not a multi-value call."""
+    if not _is_tuple(item):
+        return None
+    call = item.expr
+    if not (isinstance(call, A.Call) and _returns_several(call)):
+        raise KqlTypeError("(a, b, ...) = needs a function that returns several values, such as "
+                           "series_stats() or series_fit_line()", item.expr.span, code="KQ341")
+    value = binder.exprs.bind(call, scope)
+    return _unpacked(item, value, _fields(call, value), all_values=True)
+
+
+def _with_hidden(binder: Binder, rel: Rel, env: Env,
+                 items: list[tuple[A.Assign, str]]) -> tuple[Rel, dict[str, Fields]]:
+    """rel with each call's value in its hidden column, and the values each hidden column holds."""
     scope = binder.scope_of(rel, env)
+    fields_of: dict[str, Fields] = {}
     cols = list(rel.columns)
     exprs = binder.passthrough(rel)
     for item, hidden in items:
         call = item.expr
-        if not (isinstance(call, A.Call) and call.name in MULTI_VALUE):
+        if not (isinstance(call, A.Call) and _returns_several(call)):
             raise KqlTypeError("(a, b, ...) = needs a function that returns several values, such as "
                                "series_stats() or series_fit_line()", item.expr.span, code="KQ341")
-        fields = MULTI_VALUE[call.name]
+        value = binder.exprs.bind(call, scope)
+        fields = _fields(call, value)
         if len(item.names) > len(fields):
             raise KqlTypeError(f"{call.name}() returns {len(fields)} values, but {len(item.names)} names are given",
-                               item.span, [f"values: {', '.join(f for f, _ in fields)}"], code="KQ341")
-        value = binder.exprs.bind(call, scope)
+                               item.span, [f"values: {', '.join(name for _, _, name in fields)}"], code="KQ341")
+        fields_of[hidden] = fields
         cols.append(Col(hidden, "dynamic"))
         exprs.append(value)
-    return binder.project(rel, cols, exprs)
+    return binder.project(rel, cols, exprs), fields_of
 
 
-def _unpacked(item: A.Assign, hidden: str, all_values: bool = False) -> list[tuple[Col, BExpr]]:
+def _unpacked(item: A.Assign, source: BExpr, fields: Fields, all_values: bool = False) -> list[tuple[Col, BExpr]]:
     """The columns of one multi-value call: the names given, else series_stats_x_min, ...
 
     extend shows only as many values as names are given; project (all_values) shows the rest too,
     under their default names (series-fit-2lines docs)."""
-    call = item.expr
-    assert isinstance(call, A.Call)
-    fields = MULTI_VALUE[call.name]
-    arg = naming.derive(call.args[0]) if call.args else None
-    prefix = f"{call.name}_{arg}" if arg else call.name
-    names = list(item.names) or [f"{prefix}_{f}" for f, _ in fields]
+    names = list(item.names) or [default for _, _, default in fields]
     if all_values:
-        names += [f"{prefix}_{f}" for f, _ in fields[len(names):]]
+        names += [default for _, _, default in fields[len(names):]]
     out: list[tuple[Col, BExpr]] = []
-    for name, (field, kql_type) in zip(names, fields):
-        path = quote_string(f"$.{field}")
+    for name, (json_path, kql_type, _) in zip(names, fields):
+        path = quote_string(json_path)
         if kql_type == "dynamic":
-            value = BSql("dynamic", lambda h, p=path: f"json_extract({h}, {p})", (BCol("dynamic", hidden),))
+            # a JSON null value is a null dynamic, as when the function returns null
+            value = BSql("dynamic", lambda h, p=path: f"nullif(json_extract({h}, {p}), CAST('null' AS JSON))",
+                         (source,))
         else:
             sql_type = _SQL_OF[kql_type]
             value = BSql(kql_type, lambda h, p=path, t=sql_type: f"TRY_CAST(json_extract_string({h}, {p}) AS {t})",
-                         (BCol("dynamic", hidden),))
+                         (source,))
         out.append((Col(name, kql_type), value))
     return out
 

@@ -203,6 +203,9 @@ class SqlCompiler:
     def rel_Serialize(self, rel: P.Serialize) -> str:
         return f"SELECT * FROM {self.rel(rel.input)}"
 
+    def rel_SqlRel(self, rel: P.SqlRel) -> str:
+        return rel.build(self)
+
     def rel_Materialized(self, rel: P.Materialized) -> str:
         return f"SELECT * FROM {self.rel(rel.input)}"
 
@@ -253,6 +256,27 @@ class SqlCompiler:
         from .scan import scan_sql
 
         return scan_sql(self, rel)
+
+    def rel_GraphNodesRel(self, rel) -> str:
+        from .graph import graph_nodes_sql
+
+        return graph_nodes_sql(self, rel)
+
+    def rel_GraphRel(self, rel) -> str:
+        from ..errors import KqlTypeError
+
+        raise KqlTypeError("a graph is not a table: use graph-to-table or graph-match to read it", None,
+                           ["T | make-graph a --> b | graph-to-table edges"], code="KQ370")
+
+    def rel_GraphComponentsRel(self, rel) -> str:
+        from .graph import graph_components_sql
+
+        return graph_components_sql(self, rel)
+
+    def rel_GraphMatchRel(self, rel) -> str:
+        from .graph import graph_match_sql
+
+        return graph_match_sql(self, rel)
 
     def rel_MakeSeriesRel(self, rel: P.MakeSeriesRel) -> str:
         from .make_series import make_series_sql

@@ -100,7 +100,7 @@ def scan_sql(c: SqlCompiler, rel: P.ScanRel) -> str:
         if k > 1:  # Check 1 moves the previous step's sequence here
             new.append((f"__kq_a{k - 1}", f"(__kq_a{k - 1} AND NOT __kq_h1)"))
         new.append(("__kq_next", f"CASE WHEN {starts} THEN __kq_next + 1 ELSE __kq_next END"))
-        emits = "(__kq_h1 OR __kq_h2)" if step.output == "all" else "FALSE"
+        emits = "(__kq_h1 OR __kq_h2)" if step.output in ("all", "last") else "FALSE"
         made = [(f"__kq_o{k}", emits), (f"__kq_om{k}", new[1][1])]
         made += [(f"__kq_x{k}_{i}", f"CASE WHEN __kq_h1 THEN __kq_e1_{i} ELSE __kq_e2_{i} END")
                  for i in range(first_declared, len(cols))]
@@ -118,7 +118,10 @@ def scan_sql(c: SqlCompiler, rel: P.ScanRel) -> str:
         if rel.match_id:
             items.append(f"s.__kq_om{k} AS {q(rel.match_id)}")
         items += ["s.__kq_rn AS __kq_rn", f"{n - k} AS __kq_step"]
+        # output=last: of a step's run of matches within one sequence, only the last record
+        last = (f" QUALIFY s.__kq_rn = max(s.__kq_rn) OVER (PARTITION BY s.__kq_om{k})"
+                if rel.steps[k - 1].output == "last" else "")
         parts.append(f"SELECT {', '.join(items)} FROM __kq_scan AS s JOIN __kq_numbered AS n "
-                     f"ON n.__kq_rn = s.__kq_rn WHERE s.__kq_o{k}")
+                     f"ON n.__kq_rn = s.__kq_rn WHERE s.__kq_o{k}{last}")
     return (f"WITH RECURSIVE __kq_numbered AS ({numbered}), __kq_scan AS ({base} UNION ALL {recursive}) "
             + "\nUNION ALL\n".join(parts))

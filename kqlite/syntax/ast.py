@@ -359,6 +359,36 @@ class Sample(Operator):
 
 
 @dataclass(frozen=True, eq=False)
+class SampleDistinct(Operator):
+    """T | sample-distinct n of Column"""
+
+    count: Expr
+    column: Name
+
+
+@dataclass(frozen=True, eq=False)
+class Consume(Operator):
+    """T | consume [decodeblocks=true]"""
+
+
+@dataclass(frozen=True, eq=False)
+class ParseKv(Operator):
+    """T | parse-kv expr as (key:type, ...) [with (pair_delimiter=',', kv_delimiter=':', quote='"', ...)]"""
+
+    expr: Expr
+    keys: tuple[ColumnDecl, ...]
+    options: tuple[OpParam, ...]  # in the order written; values are expressions (quote and escape may repeat)
+
+
+@dataclass(frozen=True, eq=False)
+class Reduce(Operator):
+    """T | reduce [kind=source] by Expr [with threshold=0.1, characters=" "]"""
+
+    expr: Expr
+    options: tuple[OpParam, ...]  # in the order written; values are expressions
+
+
+@dataclass(frozen=True, eq=False)
 class GetSchema(Operator):
     """T | getschema"""
 
@@ -525,6 +555,91 @@ class MakeSeries(Operator):
     step: Expr
     by: tuple[Assign, ...]
     in_range: bool = False  # the `in range(start, stop, step)` form: stop inclusive, bins aligned by bin()
+
+
+# ---------------------------------------------------------------- graph operators (semantic/graph.py)
+
+
+@dataclass(frozen=True, eq=False)
+class GraphNodes(Node):
+    """`Nodes on NodeId` in make-graph's with clause."""
+
+    table: Expr
+    key: str
+
+
+@dataclass(frozen=True, eq=False)
+class MakeGraph(Operator):
+    """Edges | make-graph Source --> Target [with Nodes1 on Id1, ...] [with_node_id=Name]"""
+
+    source: str
+    target: str
+    nodes: tuple[GraphNodes, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class GraphTable(Operator):
+    """`nodes [as N] [with_node_id=C]` or `edges [as E] [with_source_id=S] [with_target_id=T]`."""
+
+    kind: str  # 'nodes' | 'edges'
+    name: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class GraphToTable(Operator):
+    """G | graph-to-table nodes ..., edges ..."""
+
+    tables: tuple[GraphTable, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class GraphPatternNode(Node):
+    """(n) or ()"""
+
+    name: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class GraphPatternEdge(Node):
+    """-[e]->, <-[e]-, -[e]-, -->, <--, --; a variable length edge -[e*1..3]-> has hops."""
+
+    name: str | None
+    direction: str  # 'right' | 'left' | 'any'
+    hops: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class GraphPath(Node):
+    """node (edge node)*: elements alternate, starting and ending with a node."""
+
+    elements: tuple[Node, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class GraphMatch(Operator):
+    """G | graph-match [cycles=...] pattern, ... [where predicate] project items"""
+
+    paths: tuple[GraphPath, ...]
+    where: Expr | None
+    items: tuple[Assign, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class GraphShortestPaths(GraphMatch):
+    """G | graph-shortest-paths [output=any|all] pattern [where predicate] project items"""
+
+
+@dataclass(frozen=True, eq=False)
+class GraphMerge(Operator):
+    """G | graph-merge G2 [on Column, $left.a == $right.b, ...]"""
+
+    right: Expr
+    on: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class GraphMarkComponents(Operator):
+    """G | graph-mark-components [kind=weak|strong] [with_component_id=C]"""
 
 
 # ---------------------------------------------------------------- statements

@@ -17,6 +17,7 @@ _KEYWORDS = frozenset({
     "typeof", "limit", "asc", "desc", "nulls", "first", "last", "declare", "set", "view", "getschema", "matches",
     "regex", "like", "not", "join", "union", "take", "top", "sort", "order", "as", "sample", "serialize", "render",
     "of", "others", "fork", "facet", "evaluate", "search", "find", "partition", "externaldata", "scan", "output",
+    "consume",
 })
 
 
@@ -189,6 +190,17 @@ def operator(op: A.Operator) -> str:
         return "serialize " + ", ".join(assign(i) for i in op.items)
     if isinstance(op, A.Sample):
         return f"sample {expr(op.count)}"
+    if isinstance(op, A.SampleDistinct):
+        return f"sample-distinct {expr(op.count)} of {name(op.column.name)}"
+    if isinstance(op, A.Consume):
+        return f"consume {p}".rstrip()
+    if isinstance(op, A.ParseKv):
+        keys = ", ".join(f"{name(k.name)}:{k.type}" for k in op.keys)
+        options = ", ".join(f"{o.name}={expr(o.value)}" for o in op.options)
+        return f"parse-kv {expr(op.expr)} as ({keys})" + (f" with ({options})" if options else "")
+    if isinstance(op, A.Reduce):
+        options = ", ".join(f"{o.name}={expr(o.value)}" for o in op.options)
+        return f"reduce {p}by {expr(op.expr)}" + (f" with {options}" if options else "")
     if isinstance(op, A.GetSchema):
         return "getschema"
     if isinstance(op, A.Invoke):
@@ -306,6 +318,10 @@ def _search_predicate(node: A.Node) -> str:
 
 
 def _more_operator(op: A.Operator, p: str) -> str | None:
+    if isinstance(op, (A.MakeGraph, A.GraphToTable, A.GraphMatch, A.GraphMarkComponents, A.GraphMerge)):
+        from .graph_format import graph_operator
+
+        return graph_operator(op)
     if isinstance(op, A.MvApply):
         limit = f" limit {expr(op.limit)}" if op.limit is not None else ""
         return f"mv-apply {p}{_mv_items(op.items)}{limit} on {_subquery(op.body)}"

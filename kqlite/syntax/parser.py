@@ -239,6 +239,27 @@ class _Builder(Transformer):
     def sample(self, count):
         return A.Sample(count.span, count)
 
+    def sample_distinct(self, count, column):
+        return A.SampleDistinct(_span(count, column), count, self._name_node(column))
+
+    def consume(self, tok, *params):
+        return A.Consume(_span(tok, *params), params=tuple(params))
+
+    def parse_kv(self, expr, *children):
+        keys = tuple(c for c in children if isinstance(c, A.ColumnDecl))
+        options = tuple(c for c in children if isinstance(c, A.OpParam))
+        return A.ParseKv(_span(expr, *children), expr, keys, options)
+
+    def reduce(self, *children):
+        # kind=... comes before `by`, the `with` options after the expression: both are OpParams
+        at = next(i for i, c in enumerate(children) if not isinstance(c, A.OpParam))
+        params, expr = tuple(children[:at]), children[at]
+        options = tuple(c for c in children[at + 1:] if isinstance(c, A.OpParam))
+        return A.Reduce(_span(*children), expr, options, params=params)
+
+    def kv_option(self, name, value):
+        return A.OpParam(_span(name, value), str(name), value)
+
     def getschema(self, tok):
         return A.GetSchema(_tok_span(tok))
 
@@ -371,6 +392,67 @@ class _Builder(Transformer):
 
     def ms_in_range(self, _in, start, stop, step):
         return (start, stop, step, True)
+
+    # graph operators
+    def make_graph(self, source, arrow, target, *rest):
+        if str(arrow) != "-->":
+            raise _LiteralAt("make-graph takes Source --> Target", _tok_span(arrow))
+        nodes = tuple(c for c in rest if isinstance(c, A.GraphNodes))
+        params = tuple(c for c in rest if isinstance(c, A.OpParam))
+        return A.MakeGraph(_span(source, target, *nodes, *params), name_text(source), name_text(target), nodes,
+                           params=params)
+
+    def graph_nodes(self, table, key):
+        table = self._table_refs([table])[0]
+        return A.GraphNodes(_span(table, key), table, name_text(key))
+
+    def graph_param(self, name, value):
+        return self.op_param(name, value)
+
+    def graph_table(self, kind, *rest):
+        if str(kind) not in ("nodes", "edges"):
+            raise _LiteralAt("graph-to-table exports 'nodes' or 'edges'", _tok_span(kind))
+        params = tuple(c for c in rest if isinstance(c, A.OpParam))
+        name = next((c for c in rest if isinstance(c, Token)), None)
+        return A.GraphTable(_span(kind, name, *params), str(kind), name_text(name) if name else None, params=params)
+
+    def graph_to_table(self, *tables):
+        return A.GraphToTable(_span(*tables), tuple(tables))
+
+    def graph_node(self, name):
+        return A.GraphPatternNode(Span(-1, -1) if name is None else _tok_span(name),
+                                  name_text(name) if name is not None else None)
+
+    def graph_anon_edge(self, tok):
+        direction = {"-->": "right", "<--": "left", "--": "any"}[str(tok)]
+        return A.GraphPatternEdge(_tok_span(tok), None, direction)
+
+    def graph_edge(self, open_, name, star, low, high, close):
+        if str(open_) == "<-[" and str(close) == "]->":
+            raise _LiteralAt("an edge goes one way (<-[e]- or -[e]->) or any way (-[e]-)", _span(open_, close))
+        direction = "left" if str(open_) == "<-[" else ("right" if str(close) == "]->" else "any")
+        hops = (int(low), int(high)) if star is not None else None
+        return A.GraphPatternEdge(_span(open_, close), name_text(name) if name is not None else None, direction, hops)
+
+    def graph_path(self, *elements):
+        return A.GraphPath(_span(*elements), tuple(elements))
+
+    def graph_match(self, *children, node=A.GraphMatch):
+        params = tuple(c for c in children if isinstance(c, A.OpParam))
+        paths = tuple(c for c in children if isinstance(c, A.GraphPath))
+        where, items = children[-2], children[-1]
+        return node(_span(*children), paths, where, tuple(items), params=params)
+
+    def graph_shortest_paths(self, *children):
+        return self.graph_match(*children, node=A.GraphShortestPaths)
+
+    def graph_merge(self, right, *on):
+        right = self._table_refs([right])[0]
+        conditions = tuple(c for c in on if c is not None)
+        return A.GraphMerge(_span(right, *conditions), right, conditions)
+
+    def graph_mark_components(self, *params):
+        return A.GraphMarkComponents(_span(*params), params=tuple(params))
 
     def op_param(self, name, value):
         if isinstance(value, Token):
@@ -674,7 +756,7 @@ OPERATORS = (
     "summarize", "count", "distinct", "take", "limit", "top", "sort", "order", "join", "lookup", "union",
     "mv-expand", "mvexpand", "parse", "parse-where", "as", "serialize", "sample", "getschema", "invoke", "render",
     "mv-apply", "top-nested", "top-hitters", "facet", "fork", "partition", "evaluate", "search", "find", "scan",
-    "make-series",
+    "make-series", "sample-distinct", "consume", "parse-kv", "reduce",
 )
 _VALUE_TERMINALS = {"NAME", "NUMBER", "STRING", "REAL", "TIMESPAN", "DATETIME_LIT"}
 
