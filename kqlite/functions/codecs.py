@@ -39,9 +39,15 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _from_b64(text: str) -> bytes:
-    """Base64 as .NET's Convert.FromBase64String reads it: whitespace ignored, padding required."""
-    return base64.b64decode("".join(text.split()), validate=True)
+def _from_b64(text: str | None) -> bytes | None:
+    """Base64 as .NET's Convert.FromBase64String reads it: whitespace ignored, padding required. None for
+    null, empty or malformed text."""
+    if not text:
+        return None
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _inflate(data: bytes, wbits: int) -> bytes | None:
@@ -76,14 +82,9 @@ def gzip_compress(text: str | None) -> str:
 
 @python_function("kq_py_gzip_decompress", ["VARCHAR"], "VARCHAR")
 def gzip_decompress(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        data = _from_b64(text)
-    except (binascii.Error, ValueError):
-        return ""
+    data = _from_b64(text)
     # the page: ID1, ID2 and CM are checked, FLG must be zero (no optional header fields)
-    if len(data) < 10 or data[:3] != _GZIP_HEADER[:3] or data[3] != 0:
+    if data is None or len(data) < 10 or data[:3] != _GZIP_HEADER[:3] or data[3] != 0:
         return ""
     return _utf8(_inflate(data[10:], -15))
 
@@ -97,13 +98,8 @@ def zlib_compress(text: str | None) -> str:
 
 @python_function("kq_py_zlib_decompress", ["VARCHAR"], "VARCHAR")
 def zlib_decompress(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        data = _from_b64(text)
-    except (binascii.Error, ValueError):
-        return ""
-    return _utf8(_inflate(data, 15))  # the page: window size 15 only
+    data = _from_b64(text)
+    return "" if data is None else _utf8(_inflate(data, 15))  # the page: window size 15 only
 
 
 def _string_call(py_name: str) -> Callable[[Sequence[Arg]], str]:

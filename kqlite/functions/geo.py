@@ -24,9 +24,11 @@ def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))  # compact, as Kusto writes dynamic values
 
 
-def valid_point(lon: float | None, lat: float | None) -> bool:
-    return (lon is not None and lat is not None and math.isfinite(lon) and math.isfinite(lat)
-            and -180 <= lon <= 180 and -90 <= lat <= 90)
+def checked_point(lon: float | None, lat: float | None) -> tuple[float, float] | None:
+    """(lon, lat) when both are given, finite and in range, else None."""
+    if lon is None or lat is None or not (math.isfinite(lon) and math.isfinite(lat)):
+        return None
+    return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None
 
 
 def point_json(lon: float, lat: float) -> str:
@@ -59,9 +61,10 @@ def _dynamic_result(py_name: str):
 
 @python_function("kq_py_geo_point_to_geohash", ["DOUBLE", "DOUBLE", "BIGINT"], "VARCHAR")
 def _point_to_geohash(lon: float | None, lat: float | None, accuracy: int | None) -> str | None:
-    if not valid_point(lon, lat) or accuracy is None or not 1 <= accuracy <= geo_geohash.MAX_LENGTH:
+    point = checked_point(lon, lat)
+    if point is None or accuracy is None or not 1 <= accuracy <= geo_geohash.MAX_LENGTH:
         return None
-    return geo_geohash.encode(lon, lat, accuracy)
+    return geo_geohash.encode(*point, accuracy)
 
 
 @python_function("kq_py_geo_geohash_to_central_point", ["VARCHAR"], "VARCHAR")
@@ -95,9 +98,10 @@ scalar("geo_geohash_neighbors", "string", "dynamic", _dynamic_result("kq_py_geo_
 
 @python_function("kq_py_geo_point_to_s2cell", ["DOUBLE", "DOUBLE", "BIGINT"], "VARCHAR")
 def _point_to_s2cell(lon: float | None, lat: float | None, level: int | None) -> str | None:
-    if not valid_point(lon, lat) or level is None or not 0 <= level <= geo_s2.MAX_LEVEL:
+    point = checked_point(lon, lat)
+    if point is None or level is None or not 0 <= level <= geo_s2.MAX_LEVEL:
         return None
-    return geo_s2.to_token(geo_s2.from_lonlat(lon, lat, level))
+    return geo_s2.to_token(geo_s2.from_lonlat(*point, level))
 
 
 @python_function("kq_py_geo_s2cell_to_central_point", ["VARCHAR"], "VARCHAR")
@@ -141,9 +145,10 @@ def _h3_cell(token: str | None) -> str | None:
 def _point_to_h3cell(lon: float | None, lat: float | None, res: int | None) -> str | None:
     import h3
 
-    if not valid_point(lon, lat) or res is None or not 0 <= res <= _H3_MAX_RES:
+    point = checked_point(lon, lat)
+    if point is None or res is None or not 0 <= res <= _H3_MAX_RES:
         return None
-    return h3.latlng_to_cell(lat, lon, res)
+    return h3.latlng_to_cell(point[1], point[0], res)  # h3 takes latitude first
 
 
 @python_function("kq_py_geo_h3cell_to_central_point", ["VARCHAR"], "VARCHAR")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from ..sql.python_functions import python_function
-from .geo import valid_point
+from .geo import checked_point
 from .registry import scalar
 
 EARTH_RADIUS = 6371010.0
@@ -62,22 +62,24 @@ def spheroid_distance(lon1: float, lat1: float, lon2: float, lat2: float) -> flo
 @python_function("kq_py_geo_distance_2points", ["DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "BOOLEAN"], "DOUBLE")
 def _distance_2points(lon1: float | None, lat1: float | None, lon2: float | None, lat2: float | None,
                       use_spheroid: bool | None) -> float | None:
-    if not (valid_point(lon1, lat1) and valid_point(lon2, lat2)):
+    first, second = checked_point(lon1, lat1), checked_point(lon2, lat2)
+    if first is None or second is None:
         return None
     if use_spheroid:
-        return spheroid_distance(lon1, lat1, lon2, lat2)
-    return sphere_distance(lon1, lat1, lon2, lat2)
+        return spheroid_distance(*first, *second)
+    return sphere_distance(*first, *second)
 
 
 @python_function("kq_py_geo_point_in_circle", ["DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE"], "BOOLEAN")
 def _point_in_circle(lon: float | None, lat: float | None, center_lon: float | None, center_lat: float | None,
                      radius: float | None) -> bool | None:
     """A spherical cap: the radius is measured along the sphere's surface and must be positive."""
-    if not (valid_point(lon, lat) and valid_point(center_lon, center_lat)) or radius is None:
+    point, center = checked_point(lon, lat), checked_point(center_lon, center_lat)
+    if point is None or center is None or radius is None:
         return None
     if not (radius > 0 and math.isfinite(radius)):
         return None
-    return sphere_distance(lon, lat, center_lon, center_lat) <= radius
+    return sphere_distance(*point, *center) <= radius
 
 
 def _doubles(args) -> str:

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from ..sql.python_functions import python_function
-from .geo import point_json, valid_point
+from .geo import checked_point, point_json
 from .geo_measure import EARTH_RADIUS, sphere_distance
 from .registry import scalar
 
 Vec = tuple[float, float, float]
 Ring = list[tuple[float, float]]
+T = TypeVar("T")
 
 
 def _xyz(p: tuple[float, float]) -> Vec:
@@ -41,6 +43,10 @@ def _cross(a: Vec, b: Vec) -> Vec:
     return a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]
 
 
+def _scaled(v: Vec, k: float) -> Vec:
+    return k * v[0], k * v[1], k * v[2]
+
+
 def _points(value: Any) -> list[tuple[float, float]] | None:
     """[[lon, lat], ...] as points, or None when a coordinate is not a valid point."""
     if not isinstance(value, list):
@@ -50,9 +56,10 @@ def _points(value: Any) -> list[tuple[float, float]] | None:
         if (not isinstance(p, list) or len(p) != 2
                 or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in p)):
             return None
-        if not valid_point(float(p[0]), float(p[1])):
+        point = checked_point(float(p[0]), float(p[1]))
+        if point is None:
             return None
-        out.append((float(p[0]), float(p[1])))
+        out.append(point)
     return out
 
 
@@ -75,6 +82,12 @@ def _ring(value: Any) -> Ring | None:
     if len(set(vertices)) != len(vertices) or not _edges_ok(points):
         return None
     return vertices
+
+
+def _all_valid(parts: list[T | None]) -> list[T] | None:
+    """The parts, or None when any is None: one invalid part makes the whole shape invalid."""
+    valid = [p for p in parts if p is not None]
+    return valid if len(valid) == len(parts) else None
 
 
 def _shape(text: str | None, kinds: tuple[str, str]) -> tuple[str, Any] | None:
@@ -100,8 +113,8 @@ def _polygons(text: str | None) -> list[list[Ring]] | None:
     for polygon in polygons:
         if not isinstance(polygon, list) or not polygon:
             return None
-        rings = [_ring(r) for r in polygon]
-        if any(r is None for r in rings):
+        rings = _all_valid([_ring(r) for r in polygon])
+        if rings is None:
             return None
         out.append(rings)
     return out or None
@@ -146,7 +159,7 @@ def _lines(text: str | None) -> list[list[tuple[float, float]]] | None:
         return None
     kind, coordinates = shape
     lines = [_line(coordinates)] if kind == "LineString" else [_line(x) for x in coordinates or [None]]
-    return None if any(line is None for line in lines) else lines  # type: ignore[return-value]
+    return _all_valid(lines)
 
 
 @python_function("kq_py_geo_line_length", ["VARCHAR"], "DOUBLE")
@@ -178,10 +191,10 @@ def _distance_to_edges(p: Vec, paths: list[list[Vec]]) -> float:
 
 @python_function("kq_py_geo_distance_point_to_line", ["DOUBLE", "DOUBLE", "VARCHAR"], "DOUBLE")
 def _distance_point_to_line(lon: float | None, lat: float | None, text: str | None) -> float | None:
-    lines = _lines(text)
-    if lines is None or not valid_point(lon, lat):
+    lines, point = _lines(text), checked_point(lon, lat)
+    if lines is None or point is None:
         return None
-    return _distance_to_edges(_xyz((lon, lat)), [[_xyz(q) for q in line] for line in lines])
+    return _distance_to_edges(_xyz(point), [[_xyz(q) for q in line] for line in lines])
 
 
 def _norm(a: Vec) -> Vec:
@@ -226,21 +239,29 @@ def _prepared_polygons(text: str) -> list[list[tuple[Vec, list[Vec]]]] | None:
     return None if polygons is None else [[_prepared_ring(r) for r in rings] for rings in polygons]
 
 
+def _point_and_polygons(lon: float | None, lat: float | None,
+                        text: str | None) -> tuple[Vec, list[list[tuple[Vec, list[Vec]]]]] | None:
+    """The point and the prepared polygons, or None when either is invalid."""
+    polygons = None if text is None else _prepared_polygons(text)
+    point = checked_point(lon, lat)
+    if polygons is None or point is None:
+        return None
+    return _xyz(point), polygons
+
+
 @python_function("kq_py_geo_point_in_polygon", ["DOUBLE", "DOUBLE", "VARCHAR"], "BOOLEAN")
 def _point_in_polygon(lon: float | None, lat: float | None, text: str | None) -> bool | None:
-    polygons = None if text is None else _prepared_polygons(text)
-    if polygons is None or not valid_point(lon, lat):
-        return None
-    return _in_polygons(_xyz((lon, lat)), polygons)
+    found = _point_and_polygons(lon, lat, text)
+    return None if found is None else _in_polygons(*found)
 
 
 @python_function("kq_py_geo_distance_point_to_polygon", ["DOUBLE", "DOUBLE", "VARCHAR"], "DOUBLE")
 def _distance_point_to_polygon(lon: float | None, lat: float | None, text: str | None) -> float | None:
     """0 inside the polygon, else the distance to the nearest edge of any ring."""
-    polygons = None if text is None else _prepared_polygons(text)
-    if polygons is None or not valid_point(lon, lat):
+    found = _point_and_polygons(lon, lat, text)
+    if found is None:
         return None
-    p = _xyz((lon, lat))
+    p, polygons = found
     return 0.0 if _in_polygons(p, polygons) else _distance_to_edges(p, _boundaries(polygons))
 
 
@@ -312,21 +333,28 @@ def _sum(vectors: list[Vec]) -> Vec:
     return sum(v[0] for v in vectors), sum(v[1] for v in vectors), sum(v[2] for v in vectors)
 
 
+def _centroid(shapes: list[T] | None, moments: Callable[[T], list[Vec]]) -> str | None:
+    """The true centroid of a (multi-)shape, null when it is invalid: the direction of the sum of the
+    moments (integrals of their points) of all its parts."""
+    if shapes is None:
+        return None
+    return _to_point_json(_sum([m for shape in shapes for m in moments(shape)]))
+
+
+def _line_moments(line: list[tuple[float, float]]) -> list[Vec]:
+    """Each arc's integral of its points: 2 sin(angle / 2) times its midpoint."""
+    v = [_xyz(q) for q in line]
+    parts = []
+    for a, b in zip(v, v[1:]):
+        mid = (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+        if _dot(mid, mid) > 0:
+            parts.append(_scaled(_norm(mid), 2 * math.sin(_angle(a, b) / 2)))
+    return parts
+
+
 @python_function("kq_py_geo_line_centroid", ["VARCHAR"], "VARCHAR")
 def _line_centroid(text: str | None) -> str | None:
-    """The true centroid: each arc adds the integral of its points, 2 sin(angle / 2) times its midpoint."""
-    lines = _lines(text)
-    if lines is None:
-        return None
-    parts = []
-    for line in lines:
-        v = [_xyz(q) for q in line]
-        for a, b in zip(v, v[1:]):
-            mid = (a[0] + b[0], a[1] + b[1], a[2] + b[2])
-            if _dot(mid, mid) > 0:
-                m, w = _norm(mid), 2 * math.sin(_angle(a, b) / 2)
-                parts.append((w * m[0], w * m[1], w * m[2]))
-    return _to_point_json(_sum(parts))
+    return _centroid(_lines(text), _line_moments)
 
 
 def _ring_moment(ring: Ring) -> Vec:
@@ -338,22 +366,20 @@ def _ring_moment(ring: Ring) -> Vec:
     for a, b in zip(closed, closed[1:]):
         n = _cross(a, b)
         length = math.sqrt(_dot(n, n))
-        w = 0.5 * _angle(a, b) / length
-        parts.append((w * n[0], w * n[1], w * n[2]))
+        parts.append(_scaled(n, 0.5 * _angle(a, b) / length))
     moment = _sum(parts)
-    return moment if _dot(moment, _sum(v)) >= 0 else (-moment[0], -moment[1], -moment[2])
+    return moment if _dot(moment, _sum(v)) >= 0 else _scaled(moment, -1.0)
+
+
+def _polygon_moments(rings: list[Ring]) -> list[Vec]:
+    """The shell's moment, then each hole's taken away."""
+    shell, *holes = rings
+    return [_ring_moment(shell), *(_scaled(_ring_moment(h), -1.0) for h in holes)]
 
 
 @python_function("kq_py_geo_polygon_centroid", ["VARCHAR"], "VARCHAR")
 def _polygon_centroid(text: str | None) -> str | None:
-    polygons = _polygons(text)
-    if polygons is None:
-        return None
-    parts = []
-    for shell, *holes in polygons:
-        parts.append(_ring_moment(shell))
-        parts.extend((-m[0], -m[1], -m[2]) for m in map(_ring_moment, holes))
-    return _to_point_json(_sum(parts))
+    return _centroid(_polygons(text), _polygon_moments)
 
 
 _UNION = "a multi-shape's parts are summed; Kusto measures their union, which differs when parts overlap"

@@ -74,9 +74,9 @@ def assign_patterns(values: list[str], counts: list[int], threshold: float,
             support[(i, t)] += n
     candidates: list[tuple[str | None, ...] | None] = []
     for ts in terms:
-        cand = tuple(t if support[(i, t)] > support_needed else None for i, t in enumerate(ts))
-        keeps_word = any(t is not None and _is_word(t, characters) for t in cand)
-        candidates.append(cand if keeps_word else None)
+        frequent = tuple(t if support[(i, t)] > support_needed else None for i, t in enumerate(ts))
+        keeps_word = any(t is not None and _is_word(t, characters) for t in frequent)
+        candidates.append(frequent if keeps_word else None)
     candidates = _reduce(candidates, counts, support_needed, characters)
     cover: dict[tuple[str | None, ...], int] = defaultdict(int)
     for cand, n in zip(candidates, counts):
@@ -108,7 +108,7 @@ def _reduce(candidates: list[tuple[str | None, ...] | None], counts: list[int], 
                 if cand is not None and len(cand) > i:
                     groups[cand[:i] + (None,) + cand[i + 1:]].append(k)
             for key, members in groups.items():
-                if len({candidates[k] for k in members}) < 2:  # type: ignore[index]
+                if len({candidates[k] for k in members}) < 2:
                     continue
                 if sum(counts[k] for k in members) <= support_needed:
                     continue

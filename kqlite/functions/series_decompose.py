@@ -73,7 +73,7 @@ def _period(xs: Sequence[float | None], seasonality: int, learn: int, threshold:
 
 
 def decompose(values: Sequence[float | None], seasonality: int, trend: str, test_points: int,
-              threshold: float) -> dict[str, list[float | None]] | None:
+              threshold: float) -> dict[str, Sequence[float | None]] | None:
     if trend not in TRENDS:
         return None
     xs = numbers(values) or []

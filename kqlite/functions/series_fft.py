@@ -2,19 +2,14 @@
 a series and its inverse, each returning two series (real and imaginary parts).
 
 Kusto transforms the series at its own length (no padding), unscaled forwards and divided by n backwards,
-so series_ifft(series_fft(x)) gives x back. The transform runs in Python (kq_py_series_fft): iterative
-radix-2 for a power of two, a direct sum for a short series, else Bluestein's chirp-z convolution, so any
-length costs O(n log n); series_periods.py uses the same transform. Twiddle factors at multiples of an eighth turn are exact, so small textbook
-inputs ([1, 2, 3, 4]) give exact results as in Kusto.
+so series_ifft(series_fft(x)) gives x back. The transform is numpy's FFT (any length, O(n log n)),
+called from SQL as a Python function (kq_py_series_fft); series_periods.py uses the same transform.
 """
 
 from __future__ import annotations
 
-import cmath
 import json
-import math
 from collections.abc import Sequence
-from functools import lru_cache
 
 from ..errors import KqlTypeError
 from ..sql.python_functions import python_function
@@ -24,88 +19,17 @@ from .series import MULTI_VALUE
 # the two values of the function; in extend/project they become two columns (semantic/tuples.py)
 FFT_FIELDS = (("real", "dynamic"), ("imag", "dynamic"))
 MULTI_VALUE.update({"series_fft": FFT_FIELDS, "series_ifft": FFT_FIELDS})
-_DIRECT_LIMIT = 64  # a length up to this that is not a power of two is transformed directly (O(n^2))
-_HALF_SQRT2 = math.sqrt(0.5)
-_EIGHTHS = [(1.0, 0.0), (_HALF_SQRT2, _HALF_SQRT2), (0.0, 1.0), (-_HALF_SQRT2, _HALF_SQRT2),
-            (-1.0, 0.0), (-_HALF_SQRT2, -_HALF_SQRT2), (0.0, -1.0), (_HALF_SQRT2, -_HALF_SQRT2)]
-
-
-@lru_cache(maxsize=64)
-def _twiddles(n: int, sign: int) -> tuple[complex, ...]:
-    """exp(sign * 2*pi*i * j / n) for j in 0..n-1, exact at multiples of an eighth turn (computed once per size:
-    make-series gives many series of one length)."""
-    out = []
-    for j in range(n):
-        if (8 * j) % n == 0:
-            c, s = _EIGHTHS[(8 * j) // n]
-        else:
-            angle = 2 * math.pi * j / n
-            c, s = math.cos(angle), math.sin(angle)
-        out.append(complex(c, sign * s))
-    return tuple(out)
 
 
 def fourier_transform(xs: list[complex], sign: int) -> list[complex]:
-    """The unscaled DFT, X[k] = sum_j x[j] exp(sign * 2*pi*i * j*k / n), for any n: iterative radix-2 for a
-    power of two, directly for a short series, else Bluestein's chirp-z convolution (O(n log n))."""
-    n = len(xs)
-    if n & (n - 1) == 0:
-        return _radix2(xs, sign)
-    if n <= _DIRECT_LIMIT:
-        w = _twiddles(n, sign)
-        return [sum(xs[j] * w[j * k % n] for j in range(n)) for k in range(n)]
-    return _bluestein(xs, sign)
+    """The unscaled DFT, X[k] = sum_j x[j] exp(sign * 2*pi*i * j*k / n), for any n, by numpy's FFT."""
+    import numpy as np  # on first use: kqlite starts without loading numpy
 
-
-def _radix2(xs: list[complex], sign: int) -> list[complex]:
-    n = len(xs)
-    out = list(xs)
-    j = 0
-    for i in range(1, n):  # bit-reversal permutation
-        bit = n >> 1
-        while j & bit:
-            j ^= bit
-            bit >>= 1
-        j |= bit
-        if i < j:
-            out[i], out[j] = out[j], out[i]
-    w = _twiddles(n, sign) if n > 1 else ()
-    size = 2
-    while size <= n:
-        half, stride = size // 2, n // size
-        steps = w[::stride][:half]
-        for start in range(0, n, size):
-            for k, t in enumerate(steps, start):
-                u, v = out[k], out[k + half] * t
-                out[k], out[k + half] = u + v, u - v
-        size <<= 1
-    return out
-
-
-@lru_cache(maxsize=32)
-def _chirp(n: int, sign: int) -> tuple[tuple[complex, ...], tuple[complex, ...]]:
-    """Bluestein's chirp for length n and the transform of its conjugate kernel, once per length."""
-    # j*j is reduced modulo 2n before the angle is formed, so large j lose no precision
-    chirp = tuple(cmath.exp(complex(0, sign * math.pi * ((j * j) % (2 * n)) / n)) for j in range(n))
-    size = 1
-    while size < 2 * n - 1:
-        size *= 2
-    kernel = [0j] * size
-    for j in range(n):
-        kernel[j] = chirp[j].conjugate()
-        if j:
-            kernel[size - j] = chirp[j].conjugate()
-    return chirp, tuple(_radix2(kernel, -1))
-
-
-def _bluestein(xs: list[complex], sign: int) -> list[complex]:
-    """A DFT of any length as a convolution with a chirp, done by power-of-two transforms."""
-    n = len(xs)
-    chirp, kernel = _chirp(n, sign)
-    size = len(kernel)
-    fa = _radix2([xs[j] * chirp[j] for j in range(n)] + [0j] * (size - n), -1)
-    conv = _radix2([u * v for u, v in zip(fa, kernel)], 1)
-    return [chirp[k] * conv[k] / size for k in range(n)]
+    if not xs:
+        return []
+    values = np.asarray(xs, dtype=complex)
+    out = np.fft.fft(values) if sign < 0 else np.fft.ifft(values) * len(xs)
+    return [complex(v) for v in out]
 
 
 def series_values(text: str | None) -> list[float] | None:

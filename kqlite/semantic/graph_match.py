@@ -41,9 +41,9 @@ class _Pattern:
         self.sequences: list[tuple[str, ...]] = []
         for path in op.paths:
             seq = []
-            aliases = [self._node(el) for el in path.elements[::2]]
-            for i, el in enumerate(path.elements):
-                if i % 2 == 0:
+            aliases = [self._node(el) for el in path.elements if isinstance(el, A.GraphPatternNode)]
+            for i, el in enumerate(path.elements):  # node, edge, node...: element i is node i // 2 or the edge after it
+                if isinstance(el, A.GraphPatternNode):
                     seq.append(aliases[i // 2])
                     continue
                 seq.append(self._edge(el, aliases[i // 2], aliases[i // 2 + 1]))

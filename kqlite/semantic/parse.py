@@ -26,6 +26,17 @@ _TYPE_PATTERN = {
 }
 
 
+def put_column(cols: list[Col], items: list[BExpr], col: Col, value: BExpr) -> None:
+    """A column the operator extracts (parse, parse-kv): it replaces the input column of its name, as in
+    Kusto, or else goes last."""
+    for i, c in enumerate(cols):
+        if c.name == col.name:
+            cols[i], items[i] = col, value
+            return
+    cols.append(col)
+    items.append(value)
+
+
 def parse_operator(binder: Binder, op: A.Parse, rel: Rel, env: Env) -> Rel:
     source = coerce(binder.exprs.bind(op.expr, binder.scope_of(rel, env)), "string")
     kind = str(op.param("kind", "simple"))
@@ -84,20 +95,12 @@ def parse_operator(binder: Binder, op: A.Parse, rel: Rel, env: Env) -> Rel:
     text = BCol("string", _SOURCE)
     cols = list(rel.columns)
     items: list[BExpr] = binder.passthrough(rel)
-    names = [c.name for c in cols]
     for group, (name, t) in enumerate(columns, start=1):
         def build(s: str, g=group, ty=t) -> str:
             if ty == "string":
                 return f"CASE WHEN {matched(s)} THEN regexp_extract({s}, {quoted}, {g}) ELSE '' END"
             return f"CASE WHEN {matched(s)} THEN {converted(s, g, ty)} END"
-        value = BSql(t, build, (text,))
-        if name in names:
-            k = names.index(name)
-            cols[k], items[k] = Col(name, t), value
-        else:
-            cols.append(Col(name, t))
-            items.append(value)
-            names.append(name)
+        put_column(cols, items, Col(name, t), BSql(t, build, (text,)))
     out: Rel = staged
     if op.drop_unmatched:
         out = binder.filter(staged, BSql("bool", matched, (text,)))

@@ -20,6 +20,7 @@ from ..syntax import ast as A
 from ..types import normalize
 from .expressions import Scope
 from .operators import coerce
+from .parse import put_column
 from .plan import BCol, BLit, BSql, Col, Rel
 
 if TYPE_CHECKING:
@@ -46,16 +47,9 @@ def parse_kv_operator(b: Binder, op: A.ParseKv, rel: Rel, env: Env) -> Rel:
     found = BSql("dynamic", lambda s: f"CAST(kq_py_parse_kv({s}, {spec_sql}) AS JSON)", (source,))
     staged = b.project(rel, [*rel.columns, Col(_FOUND, "dynamic")], [*b.passthrough(rel), found])
     cols, items = list(rel.columns), b.passthrough(rel)
-    names = [c.name for c in cols]
     for key, t in keys:
         value = BSql(t, lambda j, k=key, ty=t: _value_sql(j, k, ty), (BCol("dynamic", _FOUND),))
-        if key in names:  # a key named like an input column replaces it, as parse does
-            i = names.index(key)
-            cols[i], items[i] = Col(key, t), value
-        else:
-            cols.append(Col(key, t))
-            items.append(value)
-            names.append(key)
+        put_column(cols, items, Col(key, t), value)  # a key named like an input column replaces it
     return b.project(staged, cols, items)
 
 

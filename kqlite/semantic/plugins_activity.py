@@ -67,6 +67,16 @@ def column(rel: Rel, node: A.Node, plugin: str, what: str, types: tuple[str, ...
     return col
 
 
+def id_and_timeline(op: A.Evaluate, rel: Rel, count: int, syntax: str) -> tuple[list[A.Node], Col, Col]:
+    """The positional arguments (at least `count` of them) and the IdColumn and TimelineColumn they start with."""
+    args = positional(op)
+    need(op, args, count, syntax)
+    name = op.call.name
+    ident = column(rel, args[0], name, "IdColumn")
+    time = column(rel, args[1], name, "TimelineColumn", TIMELINE_TYPES)
+    return args, ident, time
+
+
 def scalar(b: Binder, env: Env, node: A.Node, plugin: str, what: str, types: tuple[str, ...],
            hints: tuple[str, ...] = ()) -> BExpr:
     """A scalar argument (no columns) of one of `types`."""
@@ -101,6 +111,11 @@ def bound(b: Binder, env: Env, node: A.Node, plugin: str, what: str, time_type: 
     example = {"datetime": " such as datetime(2017-01-01)", "timespan": " such as 1d"}.get(time_type, "")
     return scalar(b, env, node, plugin, what, types,
                   (f"the timeline column is {time_type}: {what} is a {time_type} value{example}",))
+
+
+def start_and_end(b: Binder, env: Env, args: list[A.Node], plugin: str, time_type: str) -> tuple[BExpr, BExpr]:
+    """Start and End: the third and fourth arguments."""
+    return bound(b, env, args[2], plugin, "Start", time_type), bound(b, env, args[3], plugin, "End", time_type)
 
 
 def step_or_calendar(b: Binder, env: Env, node: A.Node, plugin: str, time_type: str,
@@ -155,15 +170,6 @@ def _build(rel: Rel, spec: ActivitySpec, args: list[BExpr], columns: list[Col], 
     return plugin_rel(columns, (rel, *extra), args, spec, activity_sql, order_by(columns, order))
 
 
-def _head(b: Binder, op: A.Evaluate, rel: Rel, count: int, syntax: str) -> tuple[list[A.Node], Col, Col]:
-    args = positional(op)
-    need(op, args, count, syntax)
-    name = op.call.name
-    ident = column(rel, args[0], name, "IdColumn")
-    time = column(rel, args[1], name, "TimelineColumn", TIMELINE_TYPES)
-    return args, ident, time
-
-
 def _dim_cols(rel: Rel, dims: tuple[str, ...]) -> list[Col]:
     return [rel.col(d) for d in dims]
 
@@ -174,9 +180,8 @@ def _dim_cols(rel: Rel, dims: tuple[str, ...]) -> list[Col]:
 def activity_counts_metrics(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
     """T | evaluate activity_counts_metrics(Id, Timeline, Start, End, Step [, dim, ...])"""
     name = op.call.name
-    args, ident, time = _head(b, op, rel, 5, "IdColumn, TimelineColumn, Start, End, Step [, dim, ...]")
-    start = bound(b, env, args[2], name, "Start", time.type)
-    end = bound(b, env, args[3], name, "End", time.type)
+    args, ident, time = id_and_timeline(op, rel, 5, "IdColumn, TimelineColumn, Start, End, Step [, dim, ...]")
+    start, end = start_and_end(b, env, args, name, time.type)
     step, cal = step_or_calendar(b, env, args[4], name, time.type, True)
     dims = dims_of(rel, args[5:], name)
     spec = ActivitySpec(name, ident.name, time.name, time.type, dims, ("start", "end", "step") if step else
@@ -190,12 +195,12 @@ def activity_counts_metrics(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Re
 def activity_metrics(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
     """T | evaluate activity_metrics(Id, Timeline, [Start, End,] Window [, dim, ...])"""
     name = op.call.name
-    args, ident, time = _head(b, op, rel, 3, "IdColumn, TimelineColumn, [Start, End,] Window [, dim, ...]")
+    args, ident, time = id_and_timeline(op, rel, 3, "IdColumn, TimelineColumn, [Start, End,] Window [, dim, ...]")
     ranged = len(args) >= 5 and not is_column(rel, args[3])
     params: list[str] = []
     values: list[BExpr] = []
     if ranged:
-        values += [bound(b, env, args[2], name, "Start", time.type), bound(b, env, args[3], name, "End", time.type)]
+        values += start_and_end(b, env, args, name, time.type)
         params += ["start", "end"]
     window_node = args[4] if ranged else args[2]
     step, cal = step_or_calendar(b, env, window_node, name, time.type, ranged)
@@ -213,13 +218,13 @@ def activity_metrics(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
 def activity_engagement(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
     """T | evaluate activity_engagement(Id, Timeline, [Start, End,] InnerActivityWindow, OuterActivityWindow [, dim, ...])"""
     name = op.call.name
-    args, ident, time = _head(b, op, rel, 4, "IdColumn, TimelineColumn, [Start, End,] InnerActivityWindow, "
-                                             "OuterActivityWindow [, dim, ...]")
+    args, ident, time = id_and_timeline(op, rel, 4, "IdColumn, TimelineColumn, [Start, End,] InnerActivityWindow, "
+                                                    "OuterActivityWindow [, dim, ...]")
     ranged = len(args) >= 6 and not is_column(rel, args[4])
     params: list[str] = []
     values: list[BExpr] = []
     if ranged:
-        values += [bound(b, env, args[2], name, "Start", time.type), bound(b, env, args[3], name, "End", time.type)]
+        values += start_and_end(b, env, args, name, time.type)
         params += ["start", "end"]
     at = 4 if ranged else 2
     inner = length(b, env, args[at], name, "InnerActivityWindow", time.type)
@@ -237,10 +242,9 @@ def activity_engagement(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
 def sliding_window_counts(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
     """T | evaluate sliding_window_counts(Id, Timeline, Start, End, LookbackWindow, Bin [, dim, ...])"""
     name = op.call.name
-    args, ident, time = _head(b, op, rel, 6, "IdColumn, TimelineColumn, Start, End, LookbackWindow, Bin "
-                                             "[, dim, ...]")
-    start = bound(b, env, args[2], name, "Start", time.type)
-    end = bound(b, env, args[3], name, "End", time.type)
+    args, ident, time = id_and_timeline(op, rel, 6, "IdColumn, TimelineColumn, Start, End, LookbackWindow, Bin "
+                                                    "[, dim, ...]")
+    start, end = start_and_end(b, env, args, name, time.type)
     lookback = length(b, env, args[4], name, "LookbackWindow", time.type)
     step, cal = step_or_calendar(b, env, args[5], name, time.type, True)
     if cal in ("month", "year"):  # months and years have no fixed length to count the lookback in
@@ -260,10 +264,9 @@ def active_users_count(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
     """T | evaluate active_users_count(Id, Timeline, Start, End, LookbackWindow, Period, ActivePeriodsCount, Bin
     [, dim, ...])"""
     name = op.call.name
-    args, ident, time = _head(b, op, rel, 8, "IdColumn, TimelineColumn, Start, End, LookbackWindow, Period, "
-                                             "ActivePeriodsCount, Bin [, dim, ...]")
-    start = bound(b, env, args[2], name, "Start", time.type)
-    end = bound(b, env, args[3], name, "End", time.type)
+    args, ident, time = id_and_timeline(op, rel, 8, "IdColumn, TimelineColumn, Start, End, LookbackWindow, Period, "
+                                                    "ActivePeriodsCount, Bin [, dim, ...]")
+    start, end = start_and_end(b, env, args, name, time.type)
     lookback = length(b, env, args[4], name, "LookbackWindow", time.type)
     period = length(b, env, args[5], name, "Period", time.type)
     active = constant(b, env, args[6], name, "ActivePeriodsCount", (*NUMBERS, "decimal"))
@@ -281,10 +284,9 @@ def active_users_count(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
 def session_count(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
     """T | evaluate session_count(Id, Timeline, Start, End, Bin, LookBackWindow [, dim, ...])"""
     name = op.call.name
-    args, ident, time = _head(b, op, rel, 6, "IdColumn, TimelineColumn, Start, End, Bin, LookBackWindow "
-                                             "[, dim, ...]")
-    start = bound(b, env, args[2], name, "Start", time.type)
-    end = bound(b, env, args[3], name, "End", time.type)
+    args, ident, time = id_and_timeline(op, rel, 6, "IdColumn, TimelineColumn, Start, End, Bin, LookBackWindow "
+                                                    "[, dim, ...]")
+    start, end = start_and_end(b, env, args, name, time.type)
     step = length(b, env, args[4], name, "Bin", time.type)
     lookback = length(b, env, args[5], name, "LookBackWindow", time.type)
     dims = dims_of(rel, args[6:], name)
@@ -297,10 +299,9 @@ def session_count(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
 def new_activity_metrics(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
     """T | evaluate new_activity_metrics(Id, Timeline, Start, End, Window [, Cohort] [, dim, ...] [, Lookback])"""
     name = op.call.name
-    args, ident, time = _head(b, op, rel, 5, "IdColumn, TimelineColumn, Start, End, Window [, Cohort] "
-                                             "[, dim, ...] [, Lookback]")
-    start = bound(b, env, args[2], name, "Start", time.type)
-    end = bound(b, env, args[3], name, "End", time.type)
+    args, ident, time = id_and_timeline(op, rel, 5, "IdColumn, TimelineColumn, Start, End, Window [, Cohort] "
+                                                    "[, dim, ...] [, Lookback]")
+    start, end = start_and_end(b, env, args, name, time.type)
     step, cal = step_or_calendar(b, env, args[4], name, time.type, True)
     params = ["start", "end"] + (["step"] if step else [])
     values: list[BExpr] = [start, end] + ([step] if step else [])

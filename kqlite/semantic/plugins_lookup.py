@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import KqlNameError, KqlTypeError, did_you_mean
+from ..errors import KqlNameError, KqlTypeError
 from ..sql.quote import quote_ident
 from ..syntax import ast as A
 from . import naming
 from .expressions import Scope
 from .operators import coerce
 from .plan import BCol, BExpr, BLit, BSql, Col, Projection, Rel, SqlRel
+from .plugins_more import _column
 
 if TYPE_CHECKING:
     from .binder import Binder, Env
@@ -69,9 +70,7 @@ def ip_lookup(b: Binder, op: A.Evaluate, rel: Rel, env: Env, version: int) -> Re
     lookup_key = _column(lookup, positional[2], name, "the lookup IP column")
     extra = []
     for node in positional[3:]:
-        left = _column(rel, node, name, "an extra key")
-        right = _column(lookup, node, name, "an extra key")
-        extra.append((left, right))
+        extra.append((_column(rel, node, name, "an extra key"), _column(lookup, node, name, "an extra key")))
     return_unmatched = False
     if unmatched_node is not None:
         value = b.exprs.bind(unmatched_node, Scope(env))
@@ -109,16 +108,6 @@ def ip_lookup(b: Binder, op: A.Evaluate, rel: Rel, env: Env, version: int) -> Re
                 f"ON {' AND '.join(conds)}")
 
     return SqlRel(tuple(cols), inputs=(left, right), build=build)
-
-
-def _column(rel: Rel, node: A.Node, plugin: str, what: str) -> Col:
-    if not isinstance(node, A.Name):
-        raise KqlTypeError(f"{plugin}(): {what} must be a column name", node.span, code="KQ353")
-    col = rel.column(node.name)
-    if col is None:
-        raise KqlNameError(f"{plugin}(): unknown column '{node.name}' ({what})", node.span,
-                           did_you_mean(node.name, rel.column_names(), "columns"), code="KQ201")
-    return col
 
 
 def _with_range(rel: Rel, key: Col, version: int) -> Rel:

@@ -16,15 +16,15 @@ from ..syntax.literals import LiteralError, parse_timespan_text
 from .plan import BCol, BExpr, BSql, Col, OrderKey, Rel
 from .plugins_activity import (
     TIMELINE_TYPES,
-    bound,
     column,
     constant,
+    id_and_timeline,
     integral,
     length,
     need,
     order_by,
     plugin_rel,
-    positional,
+    start_and_end,
 )
 
 if TYPE_CHECKING:
@@ -46,12 +46,9 @@ def _state(rel: Rel, node: A.Node, plugin: str) -> Col:
 def funnel_sequence(b: Binder, op: A.Evaluate, rel: Rel, env: Env) -> Rel:
     """T | evaluate funnel_sequence(Id, Timeline, Start, End, MaxSequenceStepWindow, Step, StateColumn, Sequence)"""
     name = op.call.name
-    args = positional(op)
-    need(op, args, 8, "IdColumn, TimelineColumn, Start, End, MaxSequenceStepWindow, Step, StateColumn, Sequence")
-    ident = column(rel, args[0], name, "IdColumn")
-    time = column(rel, args[1], name, "TimelineColumn", TIMELINE_TYPES)
-    start = bound(b, env, args[2], name, "Start", time.type)
-    end = bound(b, env, args[3], name, "End", time.type)
+    args, ident, time = id_and_timeline(op, rel, 8, "IdColumn, TimelineColumn, Start, End, MaxSequenceStepWindow, "
+                                                    "Step, StateColumn, Sequence")
+    start, end = start_and_end(b, env, args, name, time.type)
     gap = length(b, env, args[4], name, "MaxSequenceStepWindow", time.type)
     step = length(b, env, args[5], name, "Step", time.type)
     state = _state(rel, args[6], name)
@@ -80,12 +77,9 @@ def funnel_sequence_completion(b: Binder, op: A.Evaluate, rel: Rel, env: Env) ->
     """T | evaluate funnel_sequence_completion(Id, Timeline, Start, End, BinSize, StateColumn, Sequence,
     MaxSequenceStepPeriods)"""
     name = op.call.name
-    args = positional(op)
-    need(op, args, 8, "IdColumn, TimelineColumn, Start, End, BinSize, StateColumn, Sequence, MaxSequenceStepPeriods")
-    ident = column(rel, args[0], name, "IdColumn")
-    time = column(rel, args[1], name, "TimelineColumn", TIMELINE_TYPES)
-    start = bound(b, env, args[2], name, "Start", time.type)
-    end = bound(b, env, args[3], name, "End", time.type)
+    args, ident, time = id_and_timeline(op, rel, 8, "IdColumn, TimelineColumn, Start, End, BinSize, StateColumn, "
+                                                    "Sequence, MaxSequenceStepPeriods")
+    start, end = start_and_end(b, env, args, name, time.type)
     step = length(b, env, args[4], name, "BinSize", time.type)
     state = _state(rel, args[5], name)
     sequence = _sequence(b, env, args[6], name)

@@ -44,6 +44,7 @@ def reduce_operator(b: Binder, op: A.Reduce, rel: Rel, env: Env) -> Rel:
     staged = _extend(numbered, "__kq_rv", value, order=None)
     spec = ReduceSpec(threshold, characters, source=kind is not None,
                       columns=tuple(c.name for c in rel.columns))
+    cols: tuple[Col, ...]
     if kind is None:
         cols = (Col("Pattern", "string"), Col("Count", "long"), Col("Representative", "string"))
     else:
@@ -58,7 +59,9 @@ def reduce_operator(b: Binder, op: A.Reduce, rel: Rel, env: Env) -> Rel:
 
 
 def _options(b: Binder, op: A.Reduce, scope) -> tuple[float, str | None]:
-    found: dict[str, object] = {}
+    threshold = _DEFAULT_THRESHOLD
+    characters: str | None = None
+    found: set[str] = set()
     for option in op.options:
         name = option.name.lower()
         if name not in ("threshold", "characters"):
@@ -66,18 +69,17 @@ def _options(b: Binder, op: A.Reduce, scope) -> tuple[float, str | None]:
                                did_you_mean(option.name, ["threshold", "characters"]) or _HELP, code="KQ210")
         if name in found:
             raise KqlNameError(f"reduce: {name} is given twice", option.span, code="KQ212")
+        found.add(name)
         bound = b.exprs.bind(option.value, scope)
         if name == "threshold":
-            ok = isinstance(bound, BLit) and bound.type in ("real", "int", "long", "decimal") and bound.value is not None
-            if not ok or not 0 <= float(bound.value) <= 1:  # type: ignore[union-attr, arg-type]
+            if not (isinstance(bound, BLit) and bound.type in ("real", "int", "long", "decimal")
+                    and bound.value is not None and 0 <= float(bound.value) <= 1):
                 raise KqlTypeError("reduce: threshold must be a constant real between 0 and 1", option.value.span,
                                    ["with threshold=0.1 (the default)"], code="KQ353")
-            found[name] = float(bound.value)  # type: ignore[union-attr, arg-type]
+            threshold = float(bound.value)
         else:
             if not isinstance(bound, BLit) or bound.type != "string" or bound.value is None:
                 raise KqlTypeError("reduce: characters must be a constant string of separator characters",
                                    option.value.span, ["with characters=\"-_\""], code="KQ353")
-            found[name] = str(bound.value)
-    threshold = found.get("threshold", _DEFAULT_THRESHOLD)
-    characters = found.get("characters")
-    return float(threshold), (None if characters is None else str(characters))  # type: ignore[arg-type]
+            characters = str(bound.value)
+    return threshold, characters

@@ -83,8 +83,9 @@ def top_nested(ops: MoreOps, op: A.TopNested, rel: Rel, env: Env) -> Rel:
         real_value = BSql(value.type, lambda s, x: f"CASE WHEN {s} = {REAL} THEN {x} END", (k, value))
         cur = _extend(cur, f"__kq_key{i}", BSql("string", _path_sql,
                                                 (BCol("string", f"__kq_key{i - 1}"), k, real_value)), order=None)
-        shown = [k, value] + ([others[i - 1]] if others[i - 1] is not None else [])
-        cur = _extend(cur, f"__kq_d{i}", BSql(value.type, _shown_value, tuple(shown)), order=None)
+        other = others[i - 1]
+        shown: tuple[BExpr, ...] = (k, value) if other is None else (k, value, other)
+        cur = _extend(cur, f"__kq_d{i}", BSql(value.type, _shown_value, shown), order=None)
         # the level's aggregate per bucket, before deeper levels drop records
         level_aggregates.append(summarize(b, (agg,), (A.Assign(lv.span, (f"__kq_key{i}",),
                                                                _name(lv.span, f"__kq_key{i}")),), cur, env, lv.span))

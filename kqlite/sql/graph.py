@@ -34,7 +34,8 @@ def struct_of(cols: tuple[Col, ...], alias: str) -> str:
 def graph_nodes_sql(c: SqlCompiler, rel: GraphNodesRel) -> str:
     edges = c.rel(rel.edges)
     ids = [f"SELECT {quote_ident(rel.source)} AS id FROM {edges}", f"SELECT {quote_ident(rel.target)} FROM {edges}"]
-    joins, sources = [], {}  # property -> the table aliases that have it
+    joins: list[str] = []
+    sources: dict[str, list[str]] = {}  # property -> the table aliases' columns that have it
     for i, (table, key) in enumerate(rel.tables):
         ids.append(f"SELECT {quote_ident(key)} FROM {c.rel(table)}")
         props = [col for col in table.columns if col.name != key]

@@ -612,7 +612,7 @@ class GraphPatternEdge(Node):
 class GraphPath(Node):
     """node (edge node)*: elements alternate, starting and ending with a node."""
 
-    elements: tuple[Node, ...]
+    elements: tuple[GraphPatternNode | GraphPatternEdge, ...]
 
 
 @dataclass(frozen=True, eq=False)
