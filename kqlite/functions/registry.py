@@ -140,8 +140,10 @@ def _load() -> None:
         from . import encoding as _enc  # noqa: F401
         from . import extras as _extras  # noqa: F401
         from . import geo as _geo  # noqa: F401
+        from . import geo_densify as _geo_densify  # noqa: F401
         from . import geo_measure as _geo_measure  # noqa: F401
         from . import geo_shapes as _geo_shapes  # noqa: F401
+        from . import geo_simplify as _geo_simplify  # noqa: F401
         from . import graph_components as _graph  # noqa: F401  (graph-mark-components' Python function)
         from . import ip_ranges as _ipr  # noqa: F401  (ipv6_lookup's Python function)
         from . import kv_text as _kv  # noqa: F401  (parse-kv's Python function)
