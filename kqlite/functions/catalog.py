@@ -27,8 +27,8 @@ DOCS = "https://learn.microsoft.com/kusto/query/"
 # shared reasons, referenced as @key in section headers
 _REASONS = {
     "cluster": "needs a Kusto cluster (cluster, principal, cursor or extent metadata does not exist locally)",
-    "geo": "geodesic shape construction (intersections, unions, buffers, simplification, densification, "
-           "S2 cell coverings) is not implemented",
+    "geo": "geodesic shape construction by S2's boolean operations, buffering and region coverer "
+           "(intersections, unions, buffers, S2 cell coverings) is not implemented",
     "ml": "its machine-learning heuristics are not documented well enough to reproduce Kusto's output",
     "remote": "reads a remote database or service; kqlite runs locally",
     "code": "runs Python/R code from the query; kqlite runs no code from queries",
