@@ -557,8 +557,8 @@ def _treepath(a: Sequence[Arg]) -> str:
     # json_tree's full keys ($.a[4]."b c") in Kusto's spelling (['a'][0]['b c']): every array index is [0]
     spelled = ("regexp_replace(regexp_replace(substring(fullkey, 2), '\\[\\d+\\]', '[0]', 'g'), "
                "'\\.(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([^.\\[]+))', '[''\\1\\2'']', 'g')")
-    paths = (f"(SELECT list(p ORDER BY first) FROM (SELECT {spelled} AS p, min(id) AS first "
-             f"FROM json_tree({j}) WHERE id > 0 GROUP BY p))")
+    paths = (f"(SELECT list(__kq_p ORDER BY __kq_first) FROM (SELECT {spelled} AS __kq_p, min(id) AS __kq_first "
+             f"FROM json_tree({j}) WHERE id > 0 GROUP BY __kq_p))")
     return f"CASE WHEN {j} IS NOT NULL THEN {_json(f'COALESCE({paths}, [])')} END"
 
 

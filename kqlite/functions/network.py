@@ -23,10 +23,10 @@ def _bits(a: Sequence[Arg], i: int, default: int) -> str:
 
 # ---------------------------------------------------------------- IPv4
 
-scalar("parse_ipv4", "string", "long", "(SELECT kq_ip4_mask(v.num, v.prefix) FROM (SELECT kq_ip4({0}) AS v))")
+scalar("parse_ipv4", "string", "long", "(SELECT kq_ip4_mask(__kq_v.num, __kq_v.prefix) FROM (SELECT kq_ip4({0}) AS __kq_v))")
 scalar("parse_ipv4_mask", "string integer", "long",
-       "(SELECT CASE WHEN m BETWEEN 0 AND 32 THEN kq_ip4_mask(v.num, least(v.prefix, m)) END "
-       "FROM (SELECT kq_ip4({0}) AS v, CAST({1} AS BIGINT) AS m))")
+       "(SELECT CASE WHEN __kq_m BETWEEN 0 AND 32 THEN kq_ip4_mask(__kq_v.num, least(__kq_v.prefix, __kq_m)) END "
+       "FROM (SELECT kq_ip4({0}) AS __kq_v, CAST({1} AS BIGINT) AS __kq_m))")
 scalar("ipv4_netmask_suffix", "string", "int", "CAST(kq_ip4({0}).prefix AS INTEGER)")
 scalar("ipv4_compare", "string string integer?", "long",
        lambda a: f"CAST(kq_ip4_cmp(kq_ip4({a[0].sql}), kq_ip4({a[1].sql}), {_bits(a, 2, 32)}) AS BIGINT)",
@@ -35,8 +35,8 @@ scalar("ipv4_is_match", "string string integer?", "bool",
        lambda a: f"(kq_ip4_cmp(kq_ip4({a[0].sql}), kq_ip4({a[1].sql}), {_bits(a, 2, 32)}) = 0)")
 scalar("ipv4_is_in_range", "string string", "bool", "kq_ip4_in_range(kq_ip4({0}), kq_ip4({1}))")
 scalar("ipv4_is_private", "string", "bool",
-       "(SELECT kq_ip4_in_range(v, kq_ip4('10.0.0.0/8')) OR kq_ip4_in_range(v, kq_ip4('172.16.0.0/12'))"
-       " OR kq_ip4_in_range(v, kq_ip4('192.168.0.0/16')) FROM (SELECT kq_ip4({0}) AS v))")
+       "(SELECT kq_ip4_in_range(__kq_v, kq_ip4('10.0.0.0/8')) OR kq_ip4_in_range(__kq_v, kq_ip4('172.16.0.0/12'))"
+       " OR kq_ip4_in_range(__kq_v, kq_ip4('192.168.0.0/16')) FROM (SELECT kq_ip4({0}) AS __kq_v))")
 
 
 def _range_list(args: Sequence[Arg]) -> str:
@@ -49,9 +49,9 @@ def _range_list(args: Sequence[Arg]) -> str:
 def _in_any_range(family: str):
     def build(a: Sequence[Arg]) -> str:
         ip = f"kq_{family}({convert.to_string(a[0].sql, a[0].type)})"
-        ranges = f"(SELECT kq_{family}(r) AS rr FROM unnest({_range_list(a[1:])}) AS u(r))"
-        hits = f"(SELECT bool_or(kq_{family}_in_range(x, rr)) FROM {ranges})"
-        return f"(SELECT CASE WHEN x IS NULL THEN NULL ELSE COALESCE({hits}, FALSE) END FROM (SELECT {ip} AS x))"
+        ranges = f"(SELECT kq_{family}(__kq_r) AS __kq_rr FROM unnest({_range_list(a[1:])}) AS __kq_u(__kq_r))"
+        hits = f"(SELECT bool_or(kq_{family}_in_range(__kq_x, __kq_rr)) FROM {ranges})"
+        return f"(SELECT CASE WHEN __kq_x IS NULL THEN NULL ELSE COALESCE({hits}, FALSE) END FROM (SELECT {ip} AS __kq_x))"
     return build
 
 
@@ -66,10 +66,10 @@ def _format_ipv4(with_mask: bool):
                       f"THEN {{'num': CAST({x.sql} AS BIGINT), 'prefix': 32}} END")
         else:
             parsed = f"kq_ip4({convert.to_string(x.sql, x.type)})"
-        bits = "least(v.prefix, m)"
-        text = f"kq_ip4_text(kq_ip4_mask(v.num, {bits}))" + (f" || '/' || CAST({bits} AS VARCHAR)" if with_mask else "")
-        return (f"COALESCE((SELECT CASE WHEN m BETWEEN 0 AND 32 THEN {text} END "
-                f"FROM (SELECT {parsed} AS v, {_bits(a, 1, 32)} AS m)), '')")
+        bits = "least(__kq_v.prefix, __kq_m)"
+        text = f"kq_ip4_text(kq_ip4_mask(__kq_v.num, {bits}))" + (f" || '/' || CAST({bits} AS VARCHAR)" if with_mask else "")
+        return (f"COALESCE((SELECT CASE WHEN __kq_m BETWEEN 0 AND 32 THEN {text} END "
+                f"FROM (SELECT {parsed} AS __kq_v, {_bits(a, 1, 32)} AS __kq_m)), '')")
     return build
 
 
@@ -82,34 +82,34 @@ scalar("format_ipv4_mask", "any integer?", "string", _format_ipv4(True))
 
 
 def _ip6_pair(test: str):
-    """ipv6_compare / ipv6_is_match: `test` over kq_ip6_cmp(x, y, bits)."""
+    """ipv6_compare / ipv6_is_match: `test` over kq_ip6_cmp of the two parsed addresses and the bits."""
     def build(a: Sequence[Arg]) -> str:
-        return (f"(SELECT {test.format('kq_ip6_cmp(x, y, bits)')} FROM (SELECT kq_ip6({a[0].sql}) AS x, "
-                f"kq_ip6({a[1].sql}) AS y, {_bits(a, 2, 128)} AS bits))")
+        return (f"(SELECT {test.format('kq_ip6_cmp(__kq_x, __kq_y, __kq_bits)')} FROM (SELECT kq_ip6({a[0].sql}) AS __kq_x, "
+                f"kq_ip6({a[1].sql}) AS __kq_y, {_bits(a, 2, 128)} AS __kq_bits))")
     return build
 
 
 scalar("parse_ipv6", "string", "string",
-       "COALESCE((SELECT kq_ip6_text(kq_ip6_mask(v.groups, v.prefix)) FROM (SELECT kq_ip6({0}) AS v)), '')")
+       "COALESCE((SELECT kq_ip6_text(kq_ip6_mask(__kq_v.groups, __kq_v.prefix)) FROM (SELECT kq_ip6({0}) AS __kq_v)), '')")
 scalar("parse_ipv6_mask", "string integer", "string",
-       "COALESCE((SELECT CASE WHEN m BETWEEN 0 AND 128 THEN kq_ip6_text(kq_ip6_mask(v.groups, least(v.prefix, m))) END "
-       "FROM (SELECT kq_ip6({0}) AS v, CAST({1} AS BIGINT) AS m)), '')")
+       "COALESCE((SELECT CASE WHEN __kq_m BETWEEN 0 AND 128 THEN kq_ip6_text(kq_ip6_mask(__kq_v.groups, least(__kq_v.prefix, __kq_m))) END "
+       "FROM (SELECT kq_ip6({0}) AS __kq_v, CAST({1} AS BIGINT) AS __kq_m)), '')")
 scalar("ipv6_compare", "string string integer?", "long", _ip6_pair("CAST({} AS BIGINT)"), notes="returns long")
 scalar("ipv6_is_match", "string string integer?", "bool", _ip6_pair("({} = 0)"))
 scalar("ipv6_is_in_range", "string string", "bool",
-       "(SELECT kq_ip6_in_range(x, r) FROM (SELECT kq_ip6({0}) AS x, kq_ip6({1}) AS r))")
+       "(SELECT kq_ip6_in_range(__kq_x, __kq_r) FROM (SELECT kq_ip6({0}) AS __kq_x, kq_ip6({1}) AS __kq_r))")
 scalar("ipv6_is_in_any_range", "any any any*", "bool", _in_any_range("ip6"))
 
 
 def _range_to_cidr_list(a: Sequence[Arg]) -> str:
     # greedy: from the start, the largest aligned block that does not pass the end, until the end
     block = "CAST(least(CASE WHEN st['pos'] = 0 THEN 32 ELSE CAST(log2(st['pos'] & -st['pos']) AS BIGINT) END, " \
-            "CAST(floor(log2(hi - st['pos'] + 1)) AS BIGINT)) AS BIGINT)"
-    step = (f"lambda st, i: CASE WHEN st['pos'] > hi THEN st ELSE {{'pos': st['pos'] + CAST(pow(2, {block}) AS BIGINT), "
+            "CAST(floor(log2(__kq_hi - st['pos'] + 1)) AS BIGINT)) AS BIGINT)"
+    step = (f"lambda st, i: CASE WHEN st['pos'] > __kq_hi THEN st ELSE {{'pos': st['pos'] + CAST(pow(2, {block}) AS BIGINT), "
             f"'out': list_append(st['out'], kq_ip4_text(st['pos']) || '/' || CAST(32 - {block} AS VARCHAR))}} END")
-    blocks = f"list_reduce(range(64), {step}, {{'pos': lo, 'out': CAST([] AS VARCHAR[])}}).out"
-    return (f"(SELECT CASE WHEN lo IS NOT NULL AND hi IS NOT NULL THEN CAST(to_json({blocks}) AS JSON) END "
-            f"FROM (SELECT kq_ip4({a[0].sql}).num AS lo, kq_ip4({a[1].sql}).num AS hi))")
+    blocks = f"list_reduce(range(64), {step}, {{'pos': __kq_lo, 'out': CAST([] AS VARCHAR[])}}).out"
+    return (f"(SELECT CASE WHEN __kq_lo IS NOT NULL AND __kq_hi IS NOT NULL THEN CAST(to_json({blocks}) AS JSON) END "
+            f"FROM (SELECT kq_ip4({a[0].sql}).num AS __kq_lo, kq_ip4({a[1].sql}).num AS __kq_hi))")
 
 
 scalar("ipv4_range_to_cidr_list", "string string", "dynamic", _range_to_cidr_list,
@@ -144,8 +144,8 @@ def _has_ipv4(prefix: bool):
         targets = f"list_transform({_range_list(a[1:])}, lambda p: trim(p))"
         keys = (f"list_transform(list_filter({targets}, lambda p: regexp_full_match(p, '{wanted_shape}') "
                 f"AND {_octets_ok('rtrim(p, ' + chr(39) + '.' + chr(39) + ')')}), lambda p: {_octet_key('p')})")
-        return (f"(SELECT COALESCE(len(list_filter(found, lambda f: list_bool_or(list_transform(keys, "
-                f"lambda k: starts_with(f, k))))) > 0, FALSE) FROM (SELECT {found} AS found, {keys} AS keys))")
+        return (f"(SELECT COALESCE(len(list_filter(__kq_found, lambda f: list_bool_or(list_transform(__kq_keys, "
+                f"lambda k: starts_with(f, k))))) > 0, FALSE) FROM (SELECT {found} AS __kq_found, {keys} AS __kq_keys))")
     return build
 
 

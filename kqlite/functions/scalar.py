@@ -181,7 +181,15 @@ def _regex_groups(pattern: Arg) -> int:
 
 
 def _extract(a: Sequence[Arg], **_) -> str:
-    text = f"regexp_extract({a[2].sql}, {a[0].sql}, CAST({a[1].sql} AS INTEGER))"
+    group = a[1]
+    if group.is_const and isinstance(group.value, int) and 0 <= group.value <= 9:
+        text = f"regexp_extract({a[2].sql}, {a[0].sql}, {group.value})"
+    else:
+        # DuckDB takes only a constant group number, 0 to 9: pick from all of them (none: empty)
+        count = min(_regex_groups(a[0]), 9)
+        each = ", ".join(f"regexp_extract({a[2].sql}, {a[0].sql}, {g})" for g in range(count + 1))
+        text = (f"CASE WHEN CAST({group.sql} AS BIGINT) BETWEEN 0 AND {count} "
+                f"THEN [{each}][CAST({group.sql} AS BIGINT) + 1] ELSE '' END")
     matched = f"regexp_matches({a[2].sql}, {a[0].sql})"
     if len(a) > 3:
         target = a[3].value if a[3].is_const else "string"

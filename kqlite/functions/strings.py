@@ -131,12 +131,12 @@ _URL_PARTS = ["scheme", "user", "password", "host", "port", "path", "query", "fr
 
 def _parse_url(a: Sequence[Arg]) -> str:
     parts = f"regexp_extract({a[0].sql}, {quote_string(_URL)}, {_URL_PARTS!r})"
-    fields = [("Scheme", "p.scheme"), ("Host", "p.host"), ("Port", "p.port"), ("Path", "p.path"),
-              ("Username", "p.user"), ("Password", "p.password")]
+    fields = [("Scheme", "__kq_p.scheme"), ("Host", "__kq_p.host"), ("Port", "__kq_p.port"), ("Path", "__kq_p.path"),
+              ("Username", "__kq_p.user"), ("Password", "__kq_p.password")]
     text = " || ',' || ".join(f"'\"{k}\":' || to_json({v})" for k, v in fields)
-    obj = (f"'{{' || {text} || ',\"Query Parameters\":' || {_query_object('p.query')} "
-           f"|| ',\"Fragment\":' || to_json(p['fragment']) || '}}'")
-    return f"(SELECT CAST({obj} AS JSON) FROM (SELECT {parts} AS p))"
+    obj = (f"'{{' || {text} || ',\"Query Parameters\":' || {_query_object('__kq_p.query')} "
+           f"|| ',\"Fragment\":' || to_json(__kq_p['fragment']) || '}}'")
+    return f"(SELECT CAST({obj} AS JSON) FROM (SELECT {parts} AS __kq_p))"
 
 
 scalar("parse_url", "string", "dynamic", _parse_url, aliases=("parseurl",),
@@ -148,15 +148,15 @@ def _parse_path(a: Sequence[Arg]) -> str:
     s = a[0].sql
     scheme = f"regexp_extract({s}, '^([A-Za-z][A-Za-z0-9+.-]+)://', 1)"
     rest = f"regexp_replace({s}, '^[A-Za-z][A-Za-z0-9+.-]+://', '')"
-    sql = f"""(SELECT CAST(json_object('Scheme', scheme, 'RootPath', root, 'DirectoryPath', dir,
-            'DirectoryName', regexp_extract(dir, '([^/\\\\]*)$', 1), 'Filename', filename,
-            'Extension', CASE WHEN contains(filename, '.') THEN regexp_extract(filename, '\\.([^.]*)$', 1) ELSE '' END,
-            'AlternateDataStreamName', stream) AS JSON)
-        FROM (SELECT scheme, root, dir, split_part(leaf, ':', 1) AS filename,
-                     CASE WHEN contains(leaf, ':') THEN substr(leaf, strpos(leaf, ':') + 1) ELSE '' END AS stream
-              FROM (SELECT scheme, regexp_extract(rest, '^(?:\\\\\\\\\\?\\\\)?([A-Za-z]:)', 1) AS root,
-                           regexp_extract(rest, '^(.*)[/\\\\]', 1) AS dir, regexp_extract(rest, '([^/\\\\]*)$', 1) AS leaf
-                    FROM (SELECT {scheme} AS scheme, {rest} AS rest))))"""
+    sql = f"""(SELECT CAST(json_object('Scheme', __kq_scheme, 'RootPath', __kq_root, 'DirectoryPath', __kq_dir,
+            'DirectoryName', regexp_extract(__kq_dir, '([^/\\\\]*)$', 1), 'Filename', __kq_filename,
+            'Extension', CASE WHEN contains(__kq_filename, '.') THEN regexp_extract(__kq_filename, '\\.([^.]*)$', 1) ELSE '' END,
+            'AlternateDataStreamName', __kq_stream) AS JSON)
+        FROM (SELECT __kq_scheme, __kq_root, __kq_dir, split_part(__kq_leaf, ':', 1) AS __kq_filename,
+                     CASE WHEN contains(__kq_leaf, ':') THEN substr(__kq_leaf, strpos(__kq_leaf, ':') + 1) ELSE '' END AS __kq_stream
+              FROM (SELECT __kq_scheme, regexp_extract(__kq_rest, '^(?:\\\\\\\\\\?\\\\)?([A-Za-z]:)', 1) AS __kq_root,
+                           regexp_extract(__kq_rest, '^(.*)[/\\\\]', 1) AS __kq_dir, regexp_extract(__kq_rest, '([^/\\\\]*)$', 1) AS __kq_leaf
+                    FROM (SELECT {scheme} AS __kq_scheme, {rest} AS __kq_rest))))"""
     return sql
 
 
@@ -171,14 +171,14 @@ def _format_bytes(a: Sequence[Arg]) -> str:
     size = f"CAST({a[0].sql} AS DOUBLE)"
     digits = f"CAST({a[1].sql} AS INTEGER)" if len(a) > 1 else "0"
     units = "[" + ", ".join(quote_string(u) for u in _BYTE_UNITS) + "]"
-    auto = "len(list_filter(range(1, 7), lambda e: abs(v) >= pow(1024, e)))"
+    auto = "len(list_filter(range(1, 7), lambda e: abs(__kq_v) >= pow(1024, e)))"
     if len(a) > 2:
         unit = f"COALESCE(list_position(list_transform({units}, lambda u: lower(u)), lower(trim({a[2].sql}))), 0) - 1"
         exponent = f"CASE WHEN trim({a[2].sql}) = '' THEN {auto} WHEN {unit} >= 0 THEN {unit} END"
     else:
         exponent = auto
-    return (f"COALESCE((SELECT kq_real_str(round(v / pow(1024, e), d)) || ' ' || {units}[e + 1] "
-            f"FROM (SELECT v, d, {exponent} AS e FROM (SELECT {size} AS v, {digits} AS d))), '')")
+    return (f"COALESCE((SELECT kq_real_str(round(__kq_v / pow(1024, __kq_e), __kq_d)) || ' ' || {units}[__kq_e + 1] "
+            f"FROM (SELECT __kq_v, __kq_d, {exponent} AS __kq_e FROM (SELECT {size} AS __kq_v, {digits} AS __kq_d))), '')")
 
 
 scalar("format_bytes", "number integer? string?", "string", _format_bytes)
@@ -233,18 +233,18 @@ def _replace_strings(a: Sequence[Arg]) -> str:
     # left-to-right occurrences that overlap nothing claimed before. A claimed match whose rewrite
     # is not a string keeps its text.
     match = "STRUCT(s BIGINT, e BIGINT, r VARCHAR)"
-    claim = ("lambda st, p: CASE WHEN p >= st['nxt'] AND substring(t, p, length(lk[k])) = lk[k] "
-             "AND len(list_filter(st['ms'], lambda m: m['s'] < p + length(lk[k]) AND p < m['e'])) = 0 "
-             "THEN {'nxt': p + length(lk[k]), 'ms': list_append(st['ms'], {'s': p, 'e': p + length(lk[k]), 'r': rw[k]})} "
+    claim = ("lambda st, p: CASE WHEN p >= st['nxt'] AND substring(__kq_t, p, length(__kq_lk[k])) = __kq_lk[k] "
+             "AND len(list_filter(st['ms'], lambda m: m['s'] < p + length(__kq_lk[k]) AND p < m['e'])) = 0 "
+             "THEN {'nxt': p + length(__kq_lk[k]), 'ms': list_append(st['ms'], {'s': p, 'e': p + length(__kq_lk[k]), 'r': __kq_rw[k]})} "
              "ELSE st END")
-    per_lookup = (f"lambda acc, k: CASE WHEN lk[k] IS NULL OR lk[k] = '' THEN acc ELSE "
-                  f"list_reduce(range(1, length(t) + 1), {claim}, {{'nxt': 1, 'ms': acc}}).ms END")
-    claimed = f"list_sort(list_reduce(range(1, len(lk) + 1), {per_lookup}, CAST([] AS {match}[])))"
-    splice = ("lambda st, m: {'pos': m['e'], 'out': st['out'] || substring(t, st['pos'], m['s'] - st['pos']) "
-              "|| COALESCE(m['r'], substring(t, m['s'], m['e'] - m['s']))}")
+    per_lookup = (f"lambda acc, k: CASE WHEN __kq_lk[k] IS NULL OR __kq_lk[k] = '' THEN acc ELSE "
+                  f"list_reduce(range(1, length(__kq_t) + 1), {claim}, {{'nxt': 1, 'ms': acc}}).ms END")
+    claimed = f"list_sort(list_reduce(range(1, len(__kq_lk) + 1), {per_lookup}, CAST([] AS {match}[])))"
+    splice = ("lambda st, m: {'pos': m['e'], 'out': st['out'] || substring(__kq_t, st['pos'], m['s'] - st['pos']) "
+              "|| COALESCE(m['r'], substring(__kq_t, m['s'], m['e'] - m['s']))}")
     spliced = f"list_reduce({claimed}, {splice}, {{'pos': CAST(1 AS BIGINT), 'out': ''}})"
-    return (f"(SELECT sp.out || substring(t, sp.pos) FROM (SELECT {spliced} AS sp, t FROM "
-            f"(SELECT {a[0].sql} AS t, {_string_items(a[1].sql)} AS lk, {_string_items(a[2].sql)} AS rw)))")
+    return (f"(SELECT __kq_sp.out || substring(__kq_t, __kq_sp.pos) FROM (SELECT {spliced} AS __kq_sp, __kq_t FROM "
+            f"(SELECT {a[0].sql} AS __kq_t, {_string_items(a[1].sql)} AS __kq_lk, {_string_items(a[2].sql)} AS __kq_rw)))")
 
 
 scalar("replace_strings", "string dynamic dynamic", "string", _replace_strings)
@@ -295,12 +295,12 @@ def _parse_command_line(a: Sequence[Arg]) -> str:
     text, parser = a
     if parser.is_const and str(parser.value).lower() != "windows":
         raise KqlTypeError(f"parse_command_line() knows the parser type 'windows' only, not '{parser.value}'")
-    chars = "list_transform(range(1, length(t) + 1), lambda i: substring(t, i, 1))"
+    chars = "list_transform(range(1, length(__kq_t) + 1), lambda i: substring(__kq_t, i, 1))"
     start = ("{'args': CAST([] AS VARCHAR[]), 'cur': '', 'st': false, 'q': CAST(0 AS INTEGER), "
              "'b': CAST(0 AS INTEGER), 'run': false, 'first': true, 'fq': false}")
-    return (f"(SELECT CASE WHEN lower(p) = 'windows' THEN CAST(to_json(CASE WHEN r.st THEN list_append(r.args, r.cur) "
-            f"ELSE r.args END) AS JSON) END FROM (SELECT list_reduce({chars}, {_command_line_step()}, {start}) AS r, p "
-            f"FROM (SELECT {text.sql} AS t, {parser.sql} AS p)))")
+    return (f"(SELECT CASE WHEN lower(__kq_p) = 'windows' THEN CAST(to_json(CASE WHEN __kq_r.st THEN list_append(__kq_r.args, __kq_r.cur) "
+            f"ELSE __kq_r.args END) AS JSON) END FROM (SELECT list_reduce({chars}, {_command_line_step()}, {start}) AS __kq_r, __kq_p "
+            f"FROM (SELECT {text.sql} AS __kq_t, {parser.sql} AS __kq_p)))")
 
 
 scalar("parse_command_line", "string string", "dynamic", _parse_command_line)

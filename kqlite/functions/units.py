@@ -135,8 +135,8 @@ def _converter(units: _Units, tilt: bool = False):
                 return f"sin(radians({base}))"
             scale, offset = units.units[names[1]]
             return f"(({base} - {_num(offset)}) / {_num(scale)})"
-        return (f"(SELECT {_from_base(units, 'u_to', 'b', tilt)} FROM (SELECT {_to_base(units, source.sql, x, tilt)} AS b, "
-                f"{target.sql} AS u_to))")
+        return (f"(SELECT {_from_base(units, '__kq_u_to', '__kq_b', tilt)} FROM (SELECT {_to_base(units, source.sql, x, tilt)} AS __kq_b, "
+                f"{target.sql} AS __kq_u_to))")
     return build
 
 

@@ -80,8 +80,8 @@ MACROS: tuple[str, ...] = (
             + CAST(COALESCE(NULLIF(p.c, ''), '0') AS BIGINT) * 100000000
             + CAST(COALESCE(NULLIF(p.d, ''), '0') AS BIGINT) AS DECIMAL(38,6)) END""",
     # the subquery makes DuckDB evaluate the regex once; a macro argument is re-evaluated per use
-    """kq_parse_version(v) AS (SELECT kq_version_from_parts(p) FROM (SELECT regexp_extract(trim(v),
-        '^(\\d{1,8})(?:\\.(\\d{1,8}))?(?:\\.(\\d{1,8}))?(?:\\.(\\d{1,8}))?$', ['a', 'b', 'c', 'd']) AS p))""",
+    """kq_parse_version(v) AS (SELECT kq_version_from_parts(__kq_p) FROM (SELECT regexp_extract(trim(v),
+        '^(\\d{1,8})(?:\\.(\\d{1,8}))?(?:\\.(\\d{1,8}))?(?:\\.(\\d{1,8}))?$', ['a', 'b', 'c', 'd']) AS __kq_p))""",
     """kq_ipv4_num(ip) AS CASE WHEN regexp_full_match(split_part(trim(ip), '/', 1),
                                                   '(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})')
         THEN CASE WHEN list_max(list_transform(string_split(split_part(trim(ip), '/', 1), '.'),

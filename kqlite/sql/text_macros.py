@@ -2,7 +2,9 @@
 encoding.py, network.py). Installed next to kqlite/sql/macros.py's on every connection.
 
 A macro argument is re-evaluated at each use, so macros that use a value many times take it
-through a one-row subquery (`SELECT ... FROM (SELECT f(x) AS v)`) to compute it once.
+through a one-row subquery (`SELECT ... FROM (SELECT f(x) AS __kq_v)`) to compute it once. The
+subquery's columns are named __kq_*: a FROM-less SELECT resolves a user column named like one of its
+own aliases to that alias (tests/test_internal_aliases.py).
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ _IPV4 = (
         THEN {'num': ((TRY_CAST(p.a AS BIGINT) * 256 + TRY_CAST(p.b AS BIGINT)) * 256 + TRY_CAST(p.c AS BIGINT)) * 256
                      + TRY_CAST(p.d AS BIGINT),
               'prefix': CASE WHEN p.m = '' THEN 32 ELSE TRY_CAST(p.m AS BIGINT) END} END""",
-    """kq_ip4(s) AS (SELECT kq_ip4_parts(p) FROM (SELECT regexp_extract(trim(s),
-        '^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})(?:/(\\d{1,2}))?$', ['a', 'b', 'c', 'd', 'm']) AS p))""",
+    """kq_ip4(s) AS (SELECT kq_ip4_parts(__kq_p) FROM (SELECT regexp_extract(trim(s),
+        '^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})(?:/(\\d{1,2}))?$', ['a', 'b', 'c', 'd', 'm']) AS __kq_p))""",
     # the address with all but its `bits` high bits cleared
     """kq_ip4_mask(num, bits) AS (num // CAST(pow(2, 32 - bits) AS BIGINT)) * CAST(pow(2, 32 - bits) AS BIGINT)""",
     """kq_ip4_text(num) AS CAST(num // 16777216 AS VARCHAR) || '.' || CAST((num // 65536) % 256 AS VARCHAR) || '.'
@@ -59,33 +61,33 @@ _IPV6 = (
     # IPv6 text (optionally with an embedded IPv4 tail and a /prefix) -> {groups: 8 x 0..65535, prefix}.
     # '::' is expanded by counting the groups on each side; an IPv4 tail counts as two groups.
     """kq_ip6_groups(h) AS list_transform(h, lambda g: TRY_CAST(('0x' || g) AS BIGINT))""",
-    """kq_ip6_v4tail(t) AS CASE WHEN t = '' THEN [] ELSE (SELECT CASE WHEN v IS NULL THEN [-1]
-        ELSE [v.num // 65536, v.num % 65536] END FROM (SELECT kq_ip4(t) AS v)) END""",
+    """kq_ip6_v4tail(t) AS CASE WHEN t = '' THEN [] ELSE (SELECT CASE WHEN __kq_v IS NULL THEN [-1]
+        ELSE [__kq_v.num // 65536, __kq_v.num % 65536] END FROM (SELECT kq_ip4(t) AS __kq_v)) END""",
     """kq_ip6_side(s) AS CASE WHEN s = '' THEN [] ELSE string_split(s, ':') END""",
     """kq_ip6_from(addr, m) AS (SELECT CASE
-            WHEN list_bool_or(list_transform(nums, lambda g: g IS NULL OR g < 0 OR g > 65535)) THEN NULL
+            WHEN list_bool_or(list_transform(__kq_nums, lambda g: g IS NULL OR g < 0 OR g > 65535)) THEN NULL
             WHEN NOT regexp_full_match(m, '\\d{0,3}') OR (m <> '' AND TRY_CAST(m AS BIGINT) > 128) THEN NULL
-            WHEN (has_gap AND len(nums) < 8) OR (NOT has_gap AND len(nums) = 8)
-            THEN {'groups': CASE WHEN has_gap THEN list_concat(left_nums, list_transform(range(8 - len(nums)), lambda i: 0),
-                                                               right_nums) ELSE nums END,
+            WHEN (__kq_has_gap AND len(__kq_nums) < 8) OR (NOT __kq_has_gap AND len(__kq_nums) = 8)
+            THEN {'groups': CASE WHEN __kq_has_gap THEN list_concat(__kq_left_nums, list_transform(range(8 - len(__kq_nums)), lambda i: 0),
+                                                               __kq_right_nums) ELSE __kq_nums END,
                   'prefix': CASE WHEN m = '' THEN 128 ELSE TRY_CAST(m AS BIGINT) END} END
-        FROM (SELECT has_gap, left_nums, right_nums, list_concat(left_nums, right_nums) AS nums FROM (
-            SELECT has_gap, kq_ip6_groups(kq_ip6_side(CASE WHEN has_gap THEN split_part(hex, '::', 1) ELSE '' END)) AS left_nums,
-                   list_concat(kq_ip6_groups(kq_ip6_side(CASE WHEN has_gap THEN split_part(hex, '::', 2) ELSE hex END)),
-                               kq_ip6_v4tail(tail)) AS right_nums
-            FROM (SELECT tail, contains(hex, '::') AS has_gap, hex FROM (
-                SELECT tail, CASE WHEN tail <> '' AND suffix(hexcolon, ':') AND NOT suffix(hexcolon, '::')
-                                  THEN left(hexcolon, length(hexcolon) - 1) ELSE hexcolon END AS hex
-                FROM (SELECT tail, left(addr, length(addr) - length(tail)) AS hexcolon FROM (
-                    SELECT regexp_extract(addr, '(\\d+\\.\\d+\\.\\d+\\.\\d+)$', 1) AS tail)))))))""",
+        FROM (SELECT __kq_has_gap, __kq_left_nums, __kq_right_nums, list_concat(__kq_left_nums, __kq_right_nums) AS __kq_nums FROM (
+            SELECT __kq_has_gap, kq_ip6_groups(kq_ip6_side(CASE WHEN __kq_has_gap THEN split_part(__kq_hex, '::', 1) ELSE '' END)) AS __kq_left_nums,
+                   list_concat(kq_ip6_groups(kq_ip6_side(CASE WHEN __kq_has_gap THEN split_part(__kq_hex, '::', 2) ELSE __kq_hex END)),
+                               kq_ip6_v4tail(__kq_tail)) AS __kq_right_nums
+            FROM (SELECT __kq_tail, contains(__kq_hex, '::') AS __kq_has_gap, __kq_hex FROM (
+                SELECT __kq_tail, CASE WHEN __kq_tail <> '' AND suffix(__kq_hexcolon, ':') AND NOT suffix(__kq_hexcolon, '::')
+                                  THEN left(__kq_hexcolon, length(__kq_hexcolon) - 1) ELSE __kq_hexcolon END AS __kq_hex
+                FROM (SELECT __kq_tail, left(addr, length(addr) - length(__kq_tail)) AS __kq_hexcolon FROM (
+                    SELECT regexp_extract(addr, '(\\d+\\.\\d+\\.\\d+\\.\\d+)$', 1) AS __kq_tail)))))))""",
     """kq_ip6(s) AS (SELECT CASE
-            WHEN v4 IS NULL AND regexp_full_match(t, '[0-9A-Fa-f:.]+(/\\d+)?') AND contains(t, ':')
-                 AND NOT regexp_matches(t, ':::|[0-9A-Fa-f]{5}') AND length(t) - length(replace(t, '::', '')) <= 2
-                 AND NOT regexp_matches(t, '^:[^:]|[^:]:$|^:$')
-            THEN kq_ip6_from(split_part(t, '/', 1), CASE WHEN contains(t, '/') THEN split_part(t, '/', 2) ELSE '' END)
-            WHEN v4 IS NOT NULL
-            THEN {'groups': [0, 0, 0, 0, 0, 65535, v4.num // 65536, v4.num % 65536], 'prefix': 96 + v4.prefix}
-            END FROM (SELECT t, kq_ip4(regexp_replace(t, '^::(?:[fF]{4}:)?', '')) AS v4 FROM (SELECT trim(s) AS t)))""",
+            WHEN __kq_v4 IS NULL AND regexp_full_match(__kq_t, '[0-9A-Fa-f:.]+(/\\d+)?') AND contains(__kq_t, ':')
+                 AND NOT regexp_matches(__kq_t, ':::|[0-9A-Fa-f]{5}') AND length(__kq_t) - length(replace(__kq_t, '::', '')) <= 2
+                 AND NOT regexp_matches(__kq_t, '^:[^:]|[^:]:$|^:$')
+            THEN kq_ip6_from(split_part(__kq_t, '/', 1), CASE WHEN contains(__kq_t, '/') THEN split_part(__kq_t, '/', 2) ELSE '' END)
+            WHEN __kq_v4 IS NOT NULL
+            THEN {'groups': [0, 0, 0, 0, 0, 65535, __kq_v4.num // 65536, __kq_v4.num % 65536], 'prefix': 96 + __kq_v4.prefix}
+            END FROM (SELECT __kq_t, kq_ip4(regexp_replace(__kq_t, '^::(?:[fF]{4}:)?', '')) AS __kq_v4 FROM (SELECT trim(s) AS __kq_t)))""",
     # the groups with all but the `bits` high bits cleared
     """kq_ip6_mask(groups, bits) AS list_transform(range(8), lambda i: CASE
         WHEN bits >= (i + 1) * 16 THEN groups[i + 1]
