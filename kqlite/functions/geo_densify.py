@@ -16,7 +16,7 @@ import math
 
 from ..sql.python_functions import python_function
 from .geo_measure import EARTH_RADIUS
-from .geo_shapes import Vec, _cross, _dot, _line, _ring, _shape, _xyz
+from .geo_shapes import Vec, _cross, _dot, _line_shape, _ring, _shape, _xyz
 from .registry import scalar
 
 # Where the planar and geodesic edges are compared, and the factor relating the larger of the two
@@ -107,18 +107,12 @@ def _json(value: object) -> str:
 @python_function("kq_py_geo_line_densify", ["VARCHAR", "DOUBLE", "BOOLEAN"], "VARCHAR")
 def _line_densify(text: str | None, tolerance: float | None, preserve_crossing: bool | None) -> str | None:
     max_chord = _max_chord(tolerance)
-    shape = _shape(text, ("LineString", "MultiLineString"))
+    shape = _line_shape(text)
     if max_chord is None or shape is None:
         return None
-    kind, coordinates = shape
-    raw = [coordinates] if kind == "LineString" else coordinates
-    if not isinstance(raw, list) or not raw:
-        return None
-    lines = [_line(x) for x in raw]
-    if any(line is None for line in lines):
-        return None
+    kind, lines = shape
     try:
-        dense = [_densify_path(line, max_chord, bool(preserve_crossing)) for line in lines if line is not None]
+        dense = [_densify_path(line, max_chord, bool(preserve_crossing)) for line in lines]
     except _TooManyPoints:
         return None
     return _json({"type": kind, "coordinates": dense[0] if kind == "LineString" else dense})

@@ -152,14 +152,22 @@ def _polygon_perimeter(text: str | None) -> float | None:
     return None if polygons is None else sum(_ring_length(r) for rings in polygons for r in rings)
 
 
-def _lines(text: str | None) -> list[list[tuple[float, float]]] | None:
-    """The lines of a LineString or MultiLineString, or None when invalid."""
+def _line_shape(text: str | None) -> tuple[str, list[list[tuple[float, float]]]] | None:
+    """(type, lines) of a LineString or MultiLineString, or None when invalid."""
     shape = _shape(text, ("LineString", "MultiLineString"))
     if shape is None:
         return None
     kind, coordinates = shape
-    lines = [_line(coordinates)] if kind == "LineString" else [_line(x) for x in coordinates or [None]]
-    return _all_valid(lines)
+    if kind == "MultiLineString" and not isinstance(coordinates, list):
+        return None
+    lines = _all_valid([_line(coordinates)] if kind == "LineString" else [_line(x) for x in coordinates or [None]])
+    return None if lines is None else (kind, lines)
+
+
+def _lines(text: str | None) -> list[list[tuple[float, float]]] | None:
+    """The lines of a LineString or MultiLineString, or None when invalid."""
+    shape = _line_shape(text)
+    return None if shape is None else shape[1]
 
 
 @python_function("kq_py_geo_line_length", ["VARCHAR"], "DOUBLE")

@@ -22,7 +22,7 @@ from typing import Any
 from ..sql.python_functions import python_function
 from . import geo_s2
 from .geo_measure import EARTH_RADIUS
-from .geo_shapes import Vec, _angle, _cross, _dot, _line, _norm, _ring, _shape, _xyz
+from .geo_shapes import Vec, _angle, _cross, _dot, _line_shape, _norm, _ring, _xyz
 from .registry import scalar
 
 Point = tuple[float, float]
@@ -177,17 +177,10 @@ def _coordinates(value: Any) -> Any:
 @python_function("kq_py_geo_line_simplify", ["VARCHAR", "DOUBLE"], "VARCHAR")
 def _line_simplify(text: str | None, tolerance: float | None) -> str | None:
     radius = _radius(tolerance)
-    shape = _shape(text, ("LineString", "MultiLineString"))
+    shape = _line_shape(text)
     if radius is None or shape is None:
         return None
-    kind, coordinates = shape
-    raw = [coordinates] if kind == "LineString" else coordinates
-    if not isinstance(raw, list) or not raw:
-        return None
-    lines = [_line(x) for x in raw]
-    valid = [line for line in lines if line is not None]
-    if len(valid) != len(lines):
-        return None
+    kind, valid = shape
     sites = _Sites(valid, radius)
     out = [x for x in (_simplify_path(line, sites, radius, False) for line in valid) if x is not None]
     if not out:
