@@ -119,12 +119,23 @@ def print_values(binder: Binder, item: A.Assign, scope: Scope) -> list[tuple[Col
     read in place, with no hidden column); None for an item that is not a multi-value call."""
     if not _is_tuple(item):
         return None
+    value, fields = _bound_values(binder, item, scope)
+    return _unpacked(item, value, fields, all_values=True)
+
+
+def _bound_values(binder: Binder, item: A.Assign, scope: Scope) -> tuple[BExpr, Fields]:
+    """The item's multi-value call, bound, and the values it holds; KQ341 when the item is not such a
+    call or names more values than the call returns."""
     call = item.expr
     if not (isinstance(call, A.Call) and _returns_several(call)):
         raise KqlTypeError("(a, b, ...) = needs a function that returns several values, such as "
                            "series_stats() or series_fit_line()", item.expr.span, code="KQ341")
     value = binder.exprs.bind(call, scope)
-    return _unpacked(item, value, _fields(call, value), all_values=True)
+    fields = _fields(call, value)
+    if len(item.names) > len(fields):
+        raise KqlTypeError(f"{call.name}() returns {len(fields)} values, but {len(item.names)} names are given",
+                           item.span, [f"values: {', '.join(name for _, _, name in fields)}"], code="KQ341")
+    return value, fields
 
 
 def _with_hidden(binder: Binder, rel: Rel, env: Env,
@@ -135,16 +146,7 @@ def _with_hidden(binder: Binder, rel: Rel, env: Env,
     cols = list(rel.columns)
     exprs = binder.passthrough(rel)
     for item, hidden in items:
-        call = item.expr
-        if not (isinstance(call, A.Call) and _returns_several(call)):
-            raise KqlTypeError("(a, b, ...) = needs a function that returns several values, such as "
-                               "series_stats() or series_fit_line()", item.expr.span, code="KQ341")
-        value = binder.exprs.bind(call, scope)
-        fields = _fields(call, value)
-        if len(item.names) > len(fields):
-            raise KqlTypeError(f"{call.name}() returns {len(fields)} values, but {len(item.names)} names are given",
-                               item.span, [f"values: {', '.join(name for _, _, name in fields)}"], code="KQ341")
-        fields_of[hidden] = fields
+        value, fields_of[hidden] = _bound_values(binder, item, scope)
         cols.append(Col(hidden, "dynamic"))
         exprs.append(value)
     return binder.project(rel, cols, exprs), fields_of
